@@ -1,0 +1,30 @@
+# The two commands of README.md. Each creates .venv on first use, so on a fresh machine
+#   make run    generates previews of a river and a landscape into out/
+#   make test   runs the test suite (the command CI runs, see .ci/run)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# A pinned CPU build: an unpinned torch pulls several GB of CUDA packages. Elsewhere pass
+# TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu" to get the CPU wheel.
+TORCH_VERSION := 2.13.0
+TORCH_PIP_ARGS ?=
+
+.PHONY: run test setup clean
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet torch==$(TORCH_VERSION) $(TORCH_PIP_ARGS)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+run: setup
+	mkdir -p out
+	$(BIN)/procgen generate river/coinflip --seed 42 -o out/river.png
+	$(BIN)/procgen generate landscape/fbm --seed mossy-canyon -o out/landscape.png
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,3 @@
+from procgen.cli.main import main
+
+raise SystemExit(main())

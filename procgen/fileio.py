@@ -1,0 +1,53 @@
+"""Crash-safe writes: a file appears whole under its final name or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Callable, Iterator
+
+from procgen.errors import OutputError
+
+
+def check_output_path(path: str | os.PathLike[str]) -> Path:
+    """Reject an output path that cannot be written, before any work is done."""
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"output '{target}' is a folder; give a file name such as '{target}/out.png'")
+    parent = target.parent
+    if not parent.is_dir():
+        raise OutputError(f"folder '{parent}' does not exist; create it first")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"folder '{parent}' is not writable")
+    return target
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
+    target = check_output_path(path)
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write in '{target.parent}': {exc.strerror}") from exc
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp_name, target)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write '{target}': {exc.strerror or exc}") from exc
+        raise
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
+    """Call ``write(stream)`` on a temporary file and move it to ``path`` when it returns."""
+    with atomic_open(path) as stream:
+        write(stream)
+    return Path(path)

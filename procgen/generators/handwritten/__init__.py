@@ -1,0 +1,3 @@
+"""Hand-written generators: algorithms a designer can read and tune."""
+
+from procgen.generators.handwritten import coinflip, fbm  # noqa: F401  (registers them)

@@ -1,0 +1,7 @@
+"""Learned generators: PyTorch models fitted to example data (rivers, levels).
+
+They implement the same Generator interface as the hand-written ones in
+``procgen.generators.handwritten``, keep their parameters as named weights (saved as
+safetensors in a model folder, see ``procgen.generators.folder``), and draw every random
+number from ``procgen.seeding.torch_generator(stream)``.
+"""
