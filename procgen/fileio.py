@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import IO, Callable, Iterator
 
@@ -28,8 +28,10 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
 def atomic_open(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
     target = check_output_path(path)
+    temp_name = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        # Not mkstemp: its 0600 mode would survive the rename; this honours the umask.
+        handle = os.open(temp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
         raise OutputError(f"cannot write in '{target.parent}': {exc.strerror}") from exc
     try:

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import zipfile
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import IO, Any, ClassVar, TypeVar
@@ -97,10 +98,10 @@ class Content(ABC):
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write ``.json`` or ``.npz`` (lossless) or ``.png`` (preview), atomically."""
+        check_output_path(path)
         suffix = Path(path).suffix.lower()
         if suffix not in SAVE_SUFFIXES:
             raise ContentError(f"cannot save to '{path}': use one of {', '.join(SAVE_SUFFIXES)}")
-        check_output_path(path)
         writer = {".png": self._write_png, ".json": self._write_json, ".npz": self._write_npz}[suffix]
         return atomic_write(path, writer)
 
@@ -136,7 +137,7 @@ def load(path: str | os.PathLike[str]) -> Content:
         raise ContentError(f"cannot read '{source}': {exc.strerror or exc}") from exc
     try:
         header, arrays = _parse_json(raw) if suffix == ".json" else _parse_npz(raw)
-    except (ValueError, KeyError, TypeError, OSError, EOFError) as exc:
+    except (ValueError, KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise ContentError(f"'{source}' is not a readable procgen content file ({exc})") from exc
     if header.get("format") != FILE_FORMAT:
         raise ContentError(f"'{source}' is not a procgen content file")
