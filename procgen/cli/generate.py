@@ -23,15 +23,12 @@ def add_generator_options(parser: argparse.ArgumentParser) -> None:
 def configured(name: str, assignments: list[str]) -> Generator[Any]:
     """The generator ``name`` with ``--set key=value`` assignments parsed by its parameter types."""
     generator = get(name)
-    specs = generator.Config.params()
     changes = {}
     for item in assignments:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ParameterError(f"--set expects KEY=VALUE, got {item!r}")
-        if key not in specs:
-            raise ParameterError(f"{generator.name} has no parameter {key}; its parameters are {', '.join(specs)}")
-        changes[key] = specs[key].parse(value)
+        changes[key] = generator.Config.spec(key).parse(value)
     return generator.with_params(**changes)
 
 

@@ -87,17 +87,22 @@ class GeneratorConfig:
             specs[f.name] = ParamSpec(f.name, kind, default, f.metadata.get("help", ""), bounds)
         return specs
 
+    @classmethod
+    def spec(cls, name: str) -> ParamSpec:
+        """The parameter ``name``; a ParameterError lists the known ones."""
+        known = cls.params()
+        if name not in known:
+            raise ParameterError(f"{cls.generator_name} has no parameter {name}; "
+                                 f"its parameters are {', '.join(known) or '(none)'}")
+        return known[name]
+
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.params()}
 
     def replace(self: T, **changes: Any) -> T:
         """A copy with ``changes`` applied; unknown names raise a ParameterError listing the known ones."""
-        known = self.params()
-        unknown = sorted(set(changes) - set(known))
-        if unknown:
-            raise ParameterError(
-                f"{self.generator_name} has no parameter {', '.join(unknown)}; "
-                f"its parameters are {', '.join(known) or '(none)'}")
+        for name in changes:
+            self.spec(name)
         return replace(self, **changes) if changes else self
 
     @classmethod
