@@ -1,4 +1,8 @@
-"""RiverPath: a river as a polyline in world units, optionally with a width per point."""
+"""RiverPath: a river as a polyline in world units, optionally with a width per point.
+
+Angles here are radians, x east and y north, so a positive turn is a left
+(counterclockwise) turn.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,14 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from procgen.content.base import Content, frozen_array
-from procgen.errors import ContentError
+from procgen.errors import ContentError, ParameterError
+
+
+def wrap_angle(angle: Any) -> np.ndarray:
+    """``angle`` (radians, any shape) wrapped into (-pi, pi]."""
+    wrapped = np.pi - np.mod(np.pi - np.asarray(angle, dtype=np.float64), 2 * np.pi)
+    # np.mod can round a tiny negative up to exactly 2 pi, which would land on -pi.
+    return np.where(wrapped <= -np.pi, np.pi, wrapped)
 
 
 @dataclass(frozen=True, eq=False, init=False)
@@ -48,6 +59,46 @@ class RiverPath(Content):
     def length(self) -> float:
         """Total polyline length in world units."""
         return float(np.linalg.norm(np.diff(self.points, axis=0), axis=1).sum())
+
+    # ---- geometry --------------------------------------------------------------------
+    def resample(self, step_length: float) -> RiverPath:
+        """The same polyline with points every ``step_length`` of arc length from the first.
+
+        Points lie at arc lengths 0, s, 2s, ... up to the total length; a remainder shorter
+        than one step is dropped (a relative 1e-9 tolerance keeps a last point that rounding
+        put a hair beyond the end). Widths, if any, are interpolated the same way. A path
+        shorter than one step raises ContentError rather than returning a path whose
+        spacing would not be ``step_length``.
+        """
+        step = float(step_length)
+        if not (np.isfinite(step) and step > 0):
+            raise ParameterError(f"step_length must be a finite number > 0, got {step_length!r}")
+        seg = np.linalg.norm(np.diff(self.points, axis=0), axis=1)  # (N-1,)
+        # Repeated points would make the arc-length abscissa non-increasing for np.interp.
+        keep = np.concatenate([[True], seg > 0])  # (N,)
+        cum = np.concatenate([[0.0], np.cumsum(seg[seg > 0])])  # (M,) strictly increasing
+        total = float(cum[-1])
+        count = int(np.floor(total / step * (1 + 1e-9))) + 1
+        if count < 2:
+            raise ContentError(f"cannot resample a river of length {total:g} with step {step:g}: "
+                               "it is shorter than one step")
+        s = np.minimum(np.arange(count) * step, total)  # (count,)
+        pts = self.points[keep]  # (M, 2)
+        xy = np.stack([np.interp(s, cum, pts[:, 0]), np.interp(s, cum, pts[:, 1])], axis=1)  # (count, 2)
+        width = None if self.width is None else np.interp(s, cum, self.width[keep])
+        return RiverPath(xy, width)
+
+    def headings(self) -> np.ndarray:
+        """(N-1,) direction of each segment in radians, in [-pi, pi] (0 = east, pi/2 = north).
+
+        A zero-length segment has heading 0 (the arctan2 convention); resample() never makes one.
+        """
+        d = np.diff(self.points, axis=0)  # (N-1, 2)
+        return np.arctan2(d[:, 1], d[:, 0])
+
+    def turning_angles(self) -> np.ndarray:
+        """(N-2,) signed turn from each segment to the next in radians, in (-pi, pi]; > 0 is left."""
+        return wrap_angle(np.diff(self.headings()))
 
     def _arrays(self) -> dict[str, np.ndarray]:
         return {"points": self.points} if self.width is None else {"points": self.points, "width": self.width}
