@@ -1,13 +1,30 @@
-"""Vectorized 2-D gradient (Perlin "improved") noise and fractal Brownian motion.
+"""2-D gradient (Perlin "improved") noise and its fractals: fBm, ridged multifractal, domain warp.
 
-Whole arrays at once, in float64. With the canonical permutation (Ken Perlin's reference
-table) the lattice hashing, gradient set and quintic fade match the ``noise`` package's
-``pnoise2``, which the tests use as an oracle; generators pass a seeded permutation.
+Float64 throughout, computed by compiled numba kernels (``_noise_kernels``) on all
+cores; every value is computed on its own in a fixed order of operations, so results are
+bit-identical for any thread count and any run. With the canonical permutation (Ken
+Perlin's reference table) the lattice hashing, gradient set and quintic fade match the
+``noise`` package's ``pnoise2``, which the tests use as an oracle; generators pass a
+seeded permutation.
+
+Coordinates broadcast like numpy arrays. A row ``x`` of shape (1, W) with a column ``y``
+of shape (H, 1) (``x[None, :]``, ``y[:, None]``) takes a faster grid path that gives the
+same bits as the (H, W) arrays would.
+
+The lattice hash reads cell indices modulo 256, so without ``period`` each octave
+repeats every 256 / frequency lattice units (with lacunarity 2: the whole sum repeats
+every 256 units).
 """
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Union
+
 import numpy as np
+
+ArrayLike = Union[np.ndarray, float]
+Period = Union[float, tuple[float, float], None]
 
 CANONICAL_PERMUTATION = np.array([
     151, 160, 137, 91, 90, 15, 131, 13, 201, 95, 96, 53, 194, 233, 7, 225,
@@ -34,64 +51,150 @@ _GRADIENTS = np.array([
     [0, 1], [0, -1], [0, 1], [0, -1], [1, 0], [-1, 0], [0, -1], [0, 1],
 ], dtype=np.float64)
 
+# Domain warp's second field reads the noise this far away, so the x and y displacements
+# are unrelated (Quilez's constants; any shift of a few lattice units would do).
+_WARP_SHIFT = (5.2, 1.3)
+
 
 def permutation(rng: np.random.Generator) -> np.ndarray:
     """A seeded permutation of 0..255: a different noise field per seed."""
     return rng.permutation(256).astype(np.intp)
 
 
-def _fade(t: np.ndarray) -> np.ndarray:
-    return t * t * t * (t * (t * 6.0 - 15.0) + 10.0)
-
-
-def perlin2(x: np.ndarray, y: np.ndarray, perm: np.ndarray = CANONICAL_PERMUTATION,
-            period: float | None = None) -> np.ndarray:
+def perlin2(x: ArrayLike, y: ArrayLike, perm: np.ndarray = CANONICAL_PERMUTATION,
+            period: Period = None) -> np.ndarray:
     """Gradient noise at points (x, y), roughly in [-1, 1]; zero on integer lattice points.
 
-    ``period`` (lattice units) makes the noise wrap, for tileable textures.
+    ``period`` (lattice units; one number or (period_x, period_y)) makes the noise wrap,
+    for tileable textures: ``perlin2(x + period, y) == perlin2(x, y)`` up to rounding.
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    table = np.concatenate([perm, perm])  # (512,): index sums below stay in range
-    x0, y0 = np.floor(x), np.floor(y)
-    fx, fy = x - x0, y - y0
-    i, j = x0.astype(np.int64), y0.astype(np.int64)
-    if period is not None:
-        i, j = np.mod(i, int(period)), np.mod(j, int(period))
-        ii, jj = np.mod(i + 1, int(period)), np.mod(j + 1, int(period))
-    else:
-        ii, jj = i + 1, j + 1
-    i, j, ii, jj = i & 255, j & 255, ii & 255, jj & 255
-    a, b = table[i], table[ii]
-
-    def corner(h: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
-        g = _GRADIENTS[table[h] & 15]  # (..., 2)
-        return g[..., 0] * dx + g[..., 1] * dy
-
-    u, v = _fade(fx), _fade(fy)
-    bottom = corner(table[a + j], fx, fy) + u * (corner(table[b + j], fx - 1.0, fy) - corner(table[a + j], fx, fy))
-    top = corner(table[a + jj], fx, fy - 1.0)
-    top = top + u * (corner(table[b + jj], fx - 1.0, fy - 1.0) - top)
-    return bottom + v * (top - bottom)
+    return _fractal(x, y, perm, 1, 0.5, 2.0, None, period, ridged=False, gain=0.0)
 
 
-def fbm(x: np.ndarray, y: np.ndarray, perm: np.ndarray = CANONICAL_PERMUTATION, *, octaves: int = 1,
+def fbm(x: ArrayLike, y: ArrayLike, perm: np.ndarray = CANONICAL_PERMUTATION, *, octaves: int = 1,
         persistence: float = 0.5, lacunarity: float = 2.0, offsets: np.ndarray | None = None,
-        period: float | None = None) -> np.ndarray:
+        period: Period = None) -> np.ndarray:
     """Fractal Brownian motion: octaves of perlin2, normalised by the total amplitude.
 
     ``offsets`` (octaves, 2) shifts each octave so lattice zeros of different octaves do
     not line up; without it the sum equals ``pnoise2(x, y, octaves, persistence, lacunarity)``.
+    ``period`` wraps the first octave; octave k wraps at ``int(period * lacunarity**k)``,
+    so a tileable fBm needs an integer lacunarity.
+    """
+    return _fractal(x, y, perm, octaves, persistence, lacunarity, offsets, period, ridged=False, gain=0.0)
+
+
+def ridged(x: ArrayLike, y: ArrayLike, perm: np.ndarray = CANONICAL_PERMUTATION, *, octaves: int = 6,
+           persistence: float = 0.5, lacunarity: float = 2.0, offsets: np.ndarray | None = None,
+           period: Period = None, gain: float = 2.0) -> np.ndarray:
+    """Ridged multifractal (Musgrave): sharp crests where the noise crosses zero, in [0, 1].
+
+    Each octave's signal is ``(1 - |noise|)**2`` times a weight that the previous octave's
+    signal sets (``clip(signal * gain, 0, 1)``), so detail gathers on the ridges and the
+    valleys stay smooth. The sum is divided by the total amplitude, so values lie in [0, 1].
+    """
+    return _fractal(x, y, perm, octaves, persistence, lacunarity, offsets, period, ridged=True, gain=gain)
+
+
+def domain_warp(x: ArrayLike, y: ArrayLike, perm: np.ndarray = CANONICAL_PERMUTATION, *, strength: float,
+                octaves: int = 3, persistence: float = 0.5, lacunarity: float = 2.0,
+                offsets: np.ndarray | None = None, period: Period = None) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates pushed by two fBm fields: ``(x + strength * fx, y + strength * fy)``.
+
+    Feed the result to :func:`fbm` or :func:`ridged` for bent, swirling features
+    (``fbm(*domain_warp(x, y, p, strength=1.0))``). ``strength`` is in lattice units.
+    ``offsets`` (2, octaves, 2) shifts the octaves of the x and y fields; by default the
+    y field is read a fixed few lattice units away from the x field. With ``period`` the
+    displacement wraps too, so a warped tileable field stays tileable.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    total = np.zeros(np.broadcast_shapes(x.shape, y.shape))
+    if offsets is None:
+        offsets = np.zeros((2, octaves, 2))
+        offsets[1] += _WARP_SHIFT
+    offsets = np.asarray(offsets, dtype=np.float64)
+    if offsets.shape != (2, octaves, 2):
+        raise ValueError(f"domain_warp offsets must have shape (2, {octaves}, 2), got {offsets.shape}")
+    shift_x = fbm(x, y, perm, octaves=octaves, persistence=persistence, lacunarity=lacunarity,
+                  offsets=offsets[0], period=period)
+    shift_y = fbm(x, y, perm, octaves=octaves, persistence=persistence, lacunarity=lacunarity,
+                  offsets=offsets[1], period=period)
+    return x + strength * shift_x, y + strength * shift_y
+
+
+# ---- plumbing -------------------------------------------------------------------------
+def _kernels() -> ModuleType:
+    # numba takes ~0.5 s to import; only pay it when noise is actually computed.
+    from procgen.generators.handwritten import _noise_kernels
+
+    return _noise_kernels
+
+
+def _tables(perm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The doubled hash table (512,) and the gradient components (512,) it indexes."""
+    perm = np.asarray(perm)
+    # The kernels index without bounds checks: only a true permutation of 0..255 is safe.
+    if perm.shape != (256,) or not np.array_equal(np.sort(perm), np.arange(256)):
+        raise ValueError("perm must be a permutation of 0..255, shape (256,)")
+    table = np.concatenate([perm, perm]).astype(np.int64)
+    gradients = _GRADIENTS[table & 15]  # (512, 2)
+    return table, np.ascontiguousarray(gradients[:, 0]), np.ascontiguousarray(gradients[:, 1])
+
+
+def _octave_plan(octaves: int, persistence: float, lacunarity: float
+                 ) -> tuple[np.ndarray, np.ndarray, float]:
+    """Per-octave frequencies and amplitudes (octaves,) and the amplitude sum."""
+    if int(octaves) != octaves or octaves < 1:
+        raise ValueError(f"octaves must be a positive int, got {octaves!r}")
+    freqs, amps = [], []
     frequency, amplitude, amplitude_sum = 1.0, 1.0, 0.0
-    for octave in range(octaves):
-        dx, dy = (0.0, 0.0) if offsets is None else offsets[octave]
-        octave_period = None if period is None else period * frequency
-        total += amplitude * perlin2(x * frequency + dx, y * frequency + dy, perm, octave_period)
+    for _ in range(int(octaves)):
+        freqs.append(frequency)
+        amps.append(amplitude)
         amplitude_sum += amplitude
         frequency *= lacunarity
         amplitude *= persistence
-    return total / amplitude_sum
+    return np.array(freqs), np.array(amps), amplitude_sum
+
+
+def _octave_periods(period: Period, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer wrap of each octave's lattice along x and y (octaves,); 0 means no wrap."""
+    if period is None:
+        none = np.zeros(freqs.size, np.int64)
+        return none, none
+    px, py = (period, period) if np.ndim(period) == 0 else period  # type: ignore[misc]
+    wraps = []
+    for p in (px, py):
+        per_octave = np.array([int(p * f) for f in freqs], np.int64)
+        if (per_octave < 1).any():
+            raise ValueError(f"period must be at least 1 lattice unit, got {period!r}")
+        wraps.append(per_octave)
+    return wraps[0], wraps[1]
+
+
+def _fractal(x: ArrayLike, y: ArrayLike, perm: np.ndarray, octaves: int, persistence: float,
+             lacunarity: float, offsets: np.ndarray | None, period: Period, *, ridged: bool,
+             gain: float) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    shape = np.broadcast_shapes(x.shape, y.shape)
+    table, gx, gy = _tables(perm)
+    freqs, amps, amp_sum = _octave_plan(octaves, persistence, lacunarity)
+    if offsets is None:
+        offsets = np.zeros((freqs.size, 2))
+    offsets = np.asarray(offsets, dtype=np.float64)
+    if offsets.shape != (freqs.size, 2):
+        raise ValueError(f"offsets must have shape ({freqs.size}, 2), got {offsets.shape}")
+    dxs, dys = np.ascontiguousarray(offsets[:, 0]), np.ascontiguousarray(offsets[:, 1])
+    px, py = _octave_periods(period, freqs)
+    args = (table, gx, gy, freqs, amps, amp_sum, dxs, dys, px, py, bool(ridged), float(gain))
+    kernels = _kernels()
+    if x.ndim == 2 and y.ndim == 2 and x.shape[0] == 1 and y.shape[1] == 1:
+        out = np.empty(shape)  # (H, W)
+        kernels.fractal_grid(np.ascontiguousarray(x[0]), np.ascontiguousarray(y[:, 0]), *args, out)
+        return out
+    xs = np.ascontiguousarray(np.broadcast_to(x, shape)).ravel()  # (N,)
+    ys = np.ascontiguousarray(np.broadcast_to(y, shape)).ravel()  # (N,)
+    out = np.empty(xs.size)
+    kernels.fractal_points(xs, ys, *args, out)
+    return out.reshape(shape)
