@@ -93,6 +93,11 @@ class Generator(ABC, Generic[C]):
             raise CheckpointError(f"'{folder}' holds a {generator.name} model, not a {cls.name}")
         return generator
 
+    @classmethod
+    def pretrained_folder(cls) -> Path | None:
+        """Where shipped weights live for a learned generator; None when it needs none."""
+        return None
+
     def _weights(self) -> dict[str, np.ndarray]:
         """Named arrays that, with the config, restore this generator; none for most hand-written ones."""
         return {}

@@ -23,6 +23,7 @@ from procgen.generators.base import Generator
 
 MODEL_FILE = "model.json"
 WEIGHTS_FILE = "weights.safetensors"
+TRAINING_DIR = "training"  # a run's checkpoint and report; kept when the model is re-saved
 FORMAT = "procgen-model"
 FORMAT_VERSION = 1
 
@@ -34,7 +35,7 @@ def is_model_folder(path: str | os.PathLike[str]) -> bool:
 def save_model(generator: Generator[Any], folder: str | os.PathLike[str]) -> Path:
     """Write ``folder`` whole, replacing an earlier model there; never a half-written folder."""
     target = Path(folder)
-    _check_target(target)
+    check_model_target(target)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         document: dict[str, Any] = {
@@ -57,10 +58,12 @@ def save_model(generator: Generator[Any], folder: str | os.PathLike[str]) -> Pat
     return target
 
 
-def _check_target(target: Path) -> None:
+def check_model_target(target: Path) -> None:
+    """Refuse a target that is a file or someone else's non-empty folder; before any work."""
     if target.exists() and not target.is_dir():
         raise OutputError(f"'{target}' is a file; a model is saved to a folder")
-    if target.is_dir() and any(target.iterdir()) and not is_model_folder(target):
+    ours = is_model_folder(target) or (target / TRAINING_DIR).is_dir()
+    if target.is_dir() and any(target.iterdir()) and not ours:
         raise OutputError(f"'{target}' is a non-empty folder without {MODEL_FILE}; refusing to overwrite it")
     if not target.parent.is_dir():
         raise OutputError(f"folder '{target.parent}' does not exist; create it first")
@@ -71,6 +74,10 @@ def _check_target(target: Path) -> None:
 def _swap_in(staging: Path, target: Path) -> None:
     old = None
     if target.exists():
+        # Keep what else lives in the folder (training state, model card) across a re-save.
+        for entry in target.iterdir():
+            if entry.name not in (MODEL_FILE, WEIGHTS_FILE):
+                os.replace(entry, staging / entry.name)
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
         os.replace(target, old / "model")
     os.replace(staging, target)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from procgen.errors import ParameterError
+from procgen.errors import CheckpointError, ParameterError
 from procgen.generators.base import Generator
 from procgen.generators.config import ParamSpec
 
@@ -66,11 +66,21 @@ def get(name: str, **params: Any) -> Generator[Any]:
     """A configured generator: a registered name, or a folder holding a trained model."""
     if not isinstance(name, str) or not name:
         raise ParameterError(f"generator name must be non-empty text, got {name!r}")
-    if name in _REGISTRY:
-        return _REGISTRY[name](**params)
-    if Path(name).is_dir():
-        from procgen.generators.folder import load_model
+    from procgen.generators.folder import is_model_folder, load_model
 
+    if name in _REGISTRY:
+        cls = _REGISTRY[name]
+        shipped = cls.pretrained_folder()
+        if shipped is None:
+            return cls(**params)
+        if not is_model_folder(shipped):
+            raise CheckpointError(f"{name} has no trained weights at {shipped}; train some with "
+                                  f"procgen train {name} --data DIR --out DIR, or set PROCGEN_ASSETS")
+        generator = load_model(shipped)
+        if type(generator) is not cls:
+            raise CheckpointError(f"{shipped} holds a {generator.name} model, not {name}")
+        return generator.with_params(**params)
+    if Path(name).is_dir():
         return load_model(name).with_params(**params)
     raise ParameterError(_unknown(name))
 
