@@ -4,32 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
+from procgen.cli.options import add_generator_options, configured
 from procgen.content import SAVE_SUFFIXES
-from procgen.errors import OutputError, ParameterError
+from procgen.errors import OutputError
 from procgen.fileio import check_output_path
-from procgen.generators import Generator, get
 from procgen.seeding import normalize_seed
-
-
-def add_generator_options(parser: argparse.ArgumentParser) -> None:
-    """NAME and --set, shared by every command that takes a generator."""
-    parser.add_argument("name", metavar="NAME", help="registered generator name or trained-model folder")
-    parser.add_argument("--set", dest="params", action="append", default=[], metavar="KEY=VALUE",
-                        help="set a generator parameter (repeatable); see procgen info NAME")
-
-
-def configured(name: str, assignments: list[str]) -> Generator[Any]:
-    """The generator ``name`` with ``--set key=value`` assignments parsed by its parameter types."""
-    generator = get(name)
-    changes = {}
-    for item in assignments:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ParameterError(f"--set expects KEY=VALUE, got {item!r}")
-        changes[key] = generator.Config.spec(key).parse(value)
-    return generator.with_params(**changes)
 
 
 class GenerateCommand:

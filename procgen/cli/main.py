@@ -8,10 +8,10 @@ import sys
 from typing import NoReturn, Sequence
 
 from procgen._version import __version__
-from procgen.cli import catalog, generate
+from procgen.cli import catalog, generate, train
 from procgen.errors import ProcgenError
 
-COMMANDS = (catalog.ListCommand, catalog.InfoCommand, generate.GenerateCommand)
+COMMANDS = (catalog.ListCommand, catalog.InfoCommand, generate.GenerateCommand, train.TrainCommand)
 
 
 class Parser(argparse.ArgumentParser):
