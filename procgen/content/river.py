@@ -23,6 +23,24 @@ def wrap_angle(angle: Any) -> np.ndarray:
     return np.where(wrapped <= -np.pi, np.pi, wrapped)
 
 
+def walk(turns: np.ndarray, *, step_length: float, heading: float) -> np.ndarray:
+    """Points (..., n + 2, 2) of a walk from the origin whose n turns (..., n) are in radians.
+
+    ``heading`` (degrees, as the river generators' configs give it) is the direction of the
+    first step; every step is ``step_length`` long. Batched over leading axes.
+    """
+    return _walk(np.asarray(turns), step_length, np.deg2rad(heading))
+
+
+def _walk(turns: np.ndarray, step_length: float, heading: Any) -> np.ndarray:
+    """:func:`walk` with the first heading in radians (a scalar, or one per walk of the batch)."""
+    start = np.broadcast_to(np.asarray(heading, dtype=np.float64)[..., None], turns.shape[:-1] + (1,))
+    headings = np.concatenate([start, start + np.cumsum(turns, axis=-1)], axis=-1)  # (..., n + 1)
+    steps = step_length * np.stack([np.cos(headings), np.sin(headings)], axis=-1)  # (..., n + 1, 2)
+    origin = np.zeros(turns.shape[:-1] + (1, 2))
+    return np.concatenate([origin, np.cumsum(steps, axis=-2)], axis=-2)
+
+
 @dataclass(frozen=True, eq=False, init=False)
 class RiverPath(Content):
     """A river path: ``points`` (N, 2) float64, finite, N >= 2; ``width`` (N,) or None.
@@ -99,6 +117,35 @@ class RiverPath(Content):
     def turning_angles(self) -> np.ndarray:
         """(N-2,) signed turn from each segment to the next in radians, in (-pi, pi]; > 0 is left."""
         return wrap_angle(np.diff(self.headings()))
+
+    # ---- turning-angle representation ---------------------------------------------------
+    @classmethod
+    def from_turns(cls, turns: Any, step_length: float, heading: float = 0.0,
+                   start: tuple[float, float] = (0.0, 0.0)) -> RiverPath:
+        """The path of ``len(turns) + 1`` steps of ``step_length`` turning by ``turns`` (radians).
+
+        ``heading`` is the direction of the first step in radians (as :meth:`headings` gives
+        it) and ``start`` the first point; with :meth:`to_turns` this converts both ways.
+        """
+        step = float(step_length)
+        if not (np.isfinite(step) and step > 0):
+            raise ParameterError(f"step_length must be a finite number > 0, got {step_length!r}")
+        turns = np.asarray(turns, dtype=np.float64)
+        if turns.ndim != 1 or not np.isfinite(turns).all():
+            raise ContentError(f"turns must be a finite 1-d array, got shape {turns.shape}")
+        return cls(_walk(turns, step, float(heading)) + np.asarray(start, dtype=np.float64))
+
+    def to_turns(self, step_length: float) -> tuple[np.ndarray, float]:
+        """(turns (n,), first heading) of this path resampled every ``step_length``, in radians.
+
+        The representation is translation and rotation invariant apart from the heading;
+        ``RiverPath.from_turns(turns, step_length, heading, points[0])`` rebuilds a path of
+        equal steps exactly. Any other path comes back close but not exact: resample()
+        spaces points by arc length, so the chord across a bend is a little shorter than
+        the step the rebuilt walk takes.
+        """
+        resampled = self.resample(step_length)
+        return resampled.turning_angles(), float(resampled.headings()[0])
 
     def _arrays(self) -> dict[str, np.ndarray]:
         return {"points": self.points} if self.width is None else {"points": self.points, "width": self.width}

@@ -14,21 +14,12 @@ from typing import Any
 import numpy as np
 
 from procgen.content import RiverPath
-from procgen.content.river import wrap_angle
+from procgen.content.river import walk, wrap_angle  # walk lives with RiverPath; re-exported
 from procgen.errors import ContentError, ParameterError
 
 __all__ = ["gaussian_logpdf", "observed_turns", "turns_of_paths", "walk", "wrap_angle"]
 
 LOG_2PI = float(np.log(2 * np.pi))
-
-
-def walk(turns: np.ndarray, *, step_length: float, heading: float) -> np.ndarray:
-    """Points (..., n + 2, 2) of a walk whose n turns (..., n) are in radians."""
-    start = np.full(turns.shape[:-1] + (1,), np.deg2rad(heading))
-    headings = np.concatenate([start, start + np.cumsum(turns, axis=-1)], axis=-1)  # (..., n + 1)
-    steps = step_length * np.stack([np.cos(headings), np.sin(headings)], axis=-1)  # (..., n + 1, 2)
-    origin = np.zeros(turns.shape[:-1] + (1, 2))
-    return np.concatenate([origin, np.cumsum(steps, axis=-2)], axis=-2)
 
 
 def observed_turns(path: RiverPath, step_length: float, *, min_turns: int = 1) -> np.ndarray:

@@ -1,0 +1,12 @@
+"""Datasets for training and evaluating learned generators. Imports only content, errors and fileio.
+
+``procgen.datasets.rivers``: real rivers as turning-angle sequences (the shipped World
+Data Bank II dataset, and a user's own GeoJSON / CSV / npz paths).
+"""
+
+from procgen.datasets.rivers import (
+    MIN_STEPS, SPLITS, STEP_KM, BuildSummary, RiverSet, build_rivers, default_rivers_path, load_rivers, split_of,
+)
+
+__all__ = ["MIN_STEPS", "SPLITS", "STEP_KM", "BuildSummary", "RiverSet", "build_rivers", "default_rivers_path",
+           "load_rivers", "split_of"]
