@@ -5,3 +5,4 @@ They implement the same Generator interface as the hand-written ones in
 safetensors in a model folder, see ``procgen.generators.folder``), and draw every random
 number from ``procgen.seeding.torch_generator(stream)``.
 """
+from procgen.generators.learned import flow, vae  # noqa: F401
