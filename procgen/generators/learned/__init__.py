@@ -6,3 +6,4 @@ safetensors in a model folder, see ``procgen.generators.folder``), and draw ever
 number from ``procgen.seeding.torch_generator(stream)``.
 """
 from procgen.generators.learned import flow, vae  # noqa: F401
+from procgen.generators.learned import gan, rcurve  # noqa: F401

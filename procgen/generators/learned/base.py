@@ -81,6 +81,9 @@ class LearnedRiver(Generator[RiverPath]):
     Config: ClassVar[type[LearnedRiverConfig]] = LearnedRiverConfig
     config: LearnedRiverConfig
     explicit: ClassVar[bool] = False  # True where log_prob is available
+    # What log_prob is a density over: "turns" (nats per turning angle, comparable across
+    # the turn models) or "points" (a density over points in the plane, e.g. river/rcurve).
+    density_space: ClassVar[str] = "turns"
     block: ClassVar[int] = 64  # rows per sampling block; fixed per model so results are batch-invariant
 
     def __init__(self, config: GeneratorConfig | None = None, /, **params: Any) -> None:
@@ -111,6 +114,18 @@ class LearnedRiver(Generator[RiverPath]):
     def training_data(self, sequences: list[np.ndarray]) -> torch.Tensor:
         """Examples (N, ...) for training from turning-angle sequences at ``step_length``."""
         raise NotImplementedError
+
+    def training_examples(self, data: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """Training and validation examples from ``data`` (a RiverSet or RiverPaths).
+
+        The default reads turning-angle sequences (the data's own split, else every 10th
+        path held out) and passes each side through :meth:`training_data`; a model that
+        needs the paths themselves, or statistics of the training side, overrides this.
+        """
+        from procgen.generators.learned.train import split_sequences
+
+        train_seq, val_seq = split_sequences(data, self.config.step_length)
+        return self.training_data(train_seq), self.training_data(val_seq)
 
     def training_step(self, batch: torch.Tensor, optimizers: list[torch.optim.Optimizer],
                       generator: torch.Generator) -> dict[str, float]:

@@ -61,8 +61,7 @@ def fit_generator(base: "LearnedRiver", data: Any, *, out: Any = None, resume: b
     """A new ``type(base)`` trained on ``data``; its folder is written to ``out`` when given."""
     step_length = float(getattr(data, "step_length", None) or base.config.step_length)
     model = type(base)(base.config.replace(**{"step_length": step_length, **params}))
-    train_seq, val_seq = split_sequences(data, model.config.step_length)
-    train_x, val_x = model.training_data(train_seq), model.training_data(val_seq)
+    train_x, val_x = model.training_examples(data)
     if len(train_x) == 0 or len(val_x) == 0:
         raise ParameterError(f"{model.name}: the data gives no training or validation examples; "
                              "give more or longer rivers")
