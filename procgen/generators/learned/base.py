@@ -212,6 +212,8 @@ def turn_sequences(data: Any, step_length: float) -> list[np.ndarray]:
     """Turning-angle sequences (float64 radians) at ``step_length`` from RiverPaths or a RiverSet."""
     if hasattr(data, "turn_sequences"):
         return list(data.turn_sequences())
+    if hasattr(data, "sequences"):  # procgen.datasets.rivers.RiverSet: float32 turns at its own step
+        return [np.asarray(s, dtype=np.float64) for s in data.sequences()]
     if isinstance(data, RiverPath) or not isinstance(data, Sequence) or not data:
         raise ParameterError("training data must be a non-empty list of RiverPaths or a RiverSet")
     return [observed_turns(path, step_length) for path in data]

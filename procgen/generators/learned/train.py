@@ -47,7 +47,7 @@ def split_sequences(data: Any, step_length: float) -> tuple[list[np.ndarray], li
     """Training and validation turning-angle sequences: the data's own split, else every 10th path."""
     from procgen.generators.learned.base import turn_sequences
 
-    if hasattr(data, "split") and hasattr(data, "turn_sequences"):
+    if hasattr(data, "split") and (hasattr(data, "turn_sequences") or hasattr(data, "sequences")):
         return turn_sequences(data.split("train"), step_length), turn_sequences(data.split("validation"), step_length)
     sequences = turn_sequences(data, step_length)
     if len(sequences) < 2:
