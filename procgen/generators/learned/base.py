@@ -210,9 +210,9 @@ def _padded(tensor: torch.Tensor, rows: int) -> torch.Tensor:
 
 def turn_sequences(data: Any, step_length: float) -> list[np.ndarray]:
     """Turning-angle sequences (float64 radians) at ``step_length`` from RiverPaths or a RiverSet."""
-    if hasattr(data, "turn_sequences"):
-        return list(data.turn_sequences())
-    if hasattr(data, "sequences"):  # procgen.datasets.rivers.RiverSet: float32 turns at its own step
+    if hasattr(data, "sequences"):  # a procgen.datasets RiverSet: turns at its own step
+        if float(data.step_length) != step_length:
+            data = data.resampled(step_length)
         return [np.asarray(s, dtype=np.float64) for s in data.sequences()]
     if isinstance(data, RiverPath) or not isinstance(data, Sequence) or not data:
         raise ParameterError("training data must be a non-empty list of RiverPaths or a RiverSet")

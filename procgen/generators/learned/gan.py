@@ -46,7 +46,7 @@ import torch
 from torch import nn
 
 from procgen.generators.config import param
-from procgen.generators.learned.base import LearnedRiver, LearnedRiverConfig, one_thread
+from procgen.generators.learned.base import LearnedRiver, LearnedRiverConfig
 from procgen.generators.registry import register
 
 __all__ = ["GanConfig", "GanRiver", "sliced_wasserstein", "statistics_distance", "turn_statistics"]
@@ -175,13 +175,6 @@ class GanRiver(LearnedRiver):
 
     def training_step(self, batch: torch.Tensor, optimizers: list[torch.optim.Optimizer],
                       generator: torch.Generator) -> dict[str, float]:
-        # One thread: the same result on any machine, and much faster than two threads
-        # fighting over a busy two-core box (0.14 s against 1.9 s a step, measured).
-        with one_thread():
-            return self._training_step(batch, optimizers, generator)
-
-    def _training_step(self, batch: torch.Tensor, optimizers: list[torch.optim.Optimizer],
-                       generator: torch.Generator) -> dict[str, float]:
         g_opt, c_opt = optimizers
         c = self.config
         distances, penalties = [], []
@@ -205,8 +198,7 @@ class GanRiver(LearnedRiver):
 
     def validation_loss(self, data: torch.Tensor, generator: torch.Generator) -> float:
         scale = self.module.scale
-        with one_thread():
-            return sliced_wasserstein(data / scale, self.sample_windows(VALIDATION_SAMPLES) / scale)
+        return sliced_wasserstein(data / scale, self.sample_windows(VALIDATION_SAMPLES) / scale)
 
     def sample_windows(self, count: int, seed: int = VALIDATION_SEED) -> torch.Tensor:
         """``count`` generated windows (count, window) in radians from a fixed-seed generator."""

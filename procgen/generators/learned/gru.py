@@ -67,7 +67,7 @@ from torch import nn
 
 from procgen.errors import ParameterError
 from procgen.generators.config import param
-from procgen.generators.learned.base import LearnedRiver, LearnedRiverConfig, init_parameters, one_thread
+from procgen.generators.learned.base import LearnedRiver, LearnedRiverConfig, init_parameters
 from procgen.generators.registry import register
 
 __all__ = ["GruConfig", "GruRiver", "sinuosity_of_turns"]
@@ -316,11 +316,6 @@ class GruRiver(LearnedRiver):
 
     def training_step(self, batch: torch.Tensor, optimizers: list[torch.optim.Optimizer],
                       generator: torch.Generator) -> dict[str, float]:
-        with one_thread():
-            return self._training_step(batch, optimizers, generator)
-
-    def _training_step(self, batch: torch.Tensor, optimizers: list[torch.optim.Optimizer],
-                       generator: torch.Generator) -> dict[str, float]:
         (opt,) = optimizers
         turns, lengths = self._crop(batch, generator)
         mirror = torch.rand(batch.shape[0], generator=generator) < 0.5  # (B,)
@@ -338,15 +333,14 @@ class GruRiver(LearnedRiver):
         """Mean of the unconditional and the conditional NLL per turn (both matter)."""
         total, count = 0.0, 0.0
         jitter = torch.Generator().manual_seed(0)  # the same noise every epoch: comparable figures
-        with one_thread():
-            for chunk in data.split(512):
-                lengths = chunk[:, 0].long()
-                mask = torch.arange(chunk.shape[1] - 1) < lengths[:, None]  # (B, window)
-                turns = chunk[:, 1:] + dequantization(mask.shape, jitter)
-                for null in (True, False):
-                    nll = self._nll_steps(turns, lengths, torch.full((len(chunk),), null))
-                    total += float(nll[mask].double().sum())
-                count += 2.0 * float(mask.sum())
+        for chunk in data.split(512):
+            lengths = chunk[:, 0].long()
+            mask = torch.arange(chunk.shape[1] - 1) < lengths[:, None]  # (B, window)
+            turns = chunk[:, 1:] + dequantization(mask.shape, jitter)
+            for null in (True, False):
+                nll = self._nll_steps(turns, lengths, torch.full((len(chunk),), null))
+                total += float(nll[mask].double().sum())
+            count += 2.0 * float(mask.sum())
         return total / count
 
     # ---- likelihood --------------------------------------------------------------

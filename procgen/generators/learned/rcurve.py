@@ -210,7 +210,7 @@ class RCurveRiver(LearnedRiver):
         if self.config.warm_steps == 0:
             return
         optimizer = torch.optim.Adam(self.module.f.parameters(), lr=1e-2)
-        with torch.enable_grad(), one_thread():
+        with torch.enable_grad():
             for _ in range(self.config.warm_steps):
                 optimizer.zero_grad()
                 loss = ((self.module.curve(z) - x) ** 2).sum(dim=1).mean()
@@ -220,16 +220,14 @@ class RCurveRiver(LearnedRiver):
     def training_step(self, batch: torch.Tensor, optimizers: list[torch.optim.Optimizer],
                       generator: torch.Generator) -> dict[str, float]:
         (opt,) = optimizers
-        with one_thread():  # small tensors: threads only add overhead and core-count dependence
-            loss = -self.module.log_density(batch, self.config.m).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+        loss = -self.module.log_density(batch, self.config.m).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
         return {"nll": float(loss.detach()), "sigma": float(torch.exp(self.module.log_sigma.detach()))}
 
     def validation_loss(self, data: torch.Tensor, generator: torch.Generator) -> float:
-        with one_thread():
-            return float(-self.module.log_density(data, self.config.m).mean())
+        return float(-self.module.log_density(data, self.config.m).mean())
 
     # ---- likelihood --------------------------------------------------------------
     def log_prob(self, path: RiverPath) -> float:

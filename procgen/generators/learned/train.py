@@ -21,6 +21,7 @@ import torch
 from procgen.errors import CheckpointError, ParameterError
 from procgen.fileio import atomic_write
 from procgen.generators.folder import TRAINING_DIR, check_model_target
+from procgen.generators.learned.base import one_thread
 
 if TYPE_CHECKING:
     from procgen.generators.learned.base import LearnedRiver
@@ -47,7 +48,7 @@ def split_sequences(data: Any, step_length: float) -> tuple[list[np.ndarray], li
     """Training and validation turning-angle sequences: the data's own split, else every 10th path."""
     from procgen.generators.learned.base import turn_sequences
 
-    if hasattr(data, "split") and (hasattr(data, "turn_sequences") or hasattr(data, "sequences")):
+    if hasattr(data, "split") and hasattr(data, "sequences"):
         return turn_sequences(data.split("train"), step_length), turn_sequences(data.split("validation"), step_length)
     sequences = turn_sequences(data, step_length)
     if len(sequences) < 2:
@@ -59,6 +60,15 @@ def split_sequences(data: Any, step_length: float) -> tuple[list[np.ndarray], li
 def fit_generator(base: "LearnedRiver", data: Any, *, out: Any = None, resume: bool = False,
                   progress: bool = False, **params: Any) -> "LearnedRiver":
     """A new ``type(base)`` trained on ``data``; its folder is written to ``out`` when given."""
+    # One thread: these small networks gain little from more, a busy machine's thread pool
+    # spin-waits (5-10x slower per step measured on 2 shared cores), and the trained
+    # weights then do not depend on the core count.
+    with one_thread():
+        return _fit(base, data, out=out, resume=resume, progress=progress, **params)
+
+
+def _fit(base: "LearnedRiver", data: Any, *, out: Any, resume: bool, progress: bool,
+         **params: Any) -> "LearnedRiver":
     step_length = float(getattr(data, "step_length", None) or base.config.step_length)
     model = type(base)(base.config.replace(**{"step_length": step_length, **params}))
     train_x, val_x = model.training_examples(data)

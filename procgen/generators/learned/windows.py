@@ -26,7 +26,7 @@ import torch
 
 from procgen.errors import ContentError
 from procgen.generators.config import param
-from procgen.generators.learned.base import LearnedRiver, LearnedRiverConfig, one_thread
+from procgen.generators.learned.base import LearnedRiver, LearnedRiverConfig
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,21 +134,14 @@ class WindowRiver(LearnedRiver):
 
     def fit(self, data: Any, *, out: Any = None, resume: bool = False, progress: bool = False,
             **params: Any) -> LearnedRiver:
-        """As :meth:`LearnedRiver.fit`; ``turn_scale`` is set from the training turns unless given.
-
-        Training runs on one thread: these small networks gain little from more, a busy
-        machine's thread pool spin-waits (5-10x slower measured on 2 shared cores), and
-        the trained weights then do not depend on the core count.
-        """
+        """As :meth:`LearnedRiver.fit`; ``turn_scale`` is set from the training turns unless given."""
         from procgen.generators.learned.train import split_sequences
 
         step_length = float(params.get("step_length") or getattr(data, "step_length", None)
                             or self.config.step_length)
-        data = _as_sequence_source(data, step_length)
         if "turn_scale" not in params:
             params["turn_scale"] = robust_scale(split_sequences(data, step_length)[0])
-        with one_thread():
-            return super().fit(data, out=out, resume=resume, progress=progress, **params)
+        return super().fit(data, out=out, resume=resume, progress=progress, **params)
 
     def latent(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Model-space windows (N, W) and the log-Jacobian (N,) of radians -> model space."""
@@ -158,30 +151,3 @@ class WindowRiver(LearnedRiver):
         """Turns (B, steps) in radians from model-space windows (B, n_windows, W)."""
         turns = from_latent(windows, self.config.turn_scale)  # (B, n, W)
         return turns.reshape(turns.shape[0], -1)[:, :self.config.steps]
-
-
-class _SplitSequences:
-    """A RiverSet seen through the names the training loop reads (``split``, ``turn_sequences``)."""
-
-    def __init__(self, rivers: Any) -> None:
-        self.rivers = rivers
-        self.step_length = float(rivers.step_length)
-
-    def split(self, name: str) -> "_SplitSequences":
-        return _SplitSequences(self.rivers.split(name))
-
-    def turn_sequences(self) -> list[np.ndarray]:
-        return [np.asarray(s, dtype=np.float64) for s in self.rivers.sequences()]
-
-
-def _as_sequence_source(data: Any, step_length: float) -> Any:
-    """``data`` as the training loop reads it; a RiverSet (``split`` + ``sequences``) is adapted.
-
-    A RiverSet at another step than the model's is resampled first, so the turns are
-    always at the model's ``step_length``.
-    """
-    if hasattr(data, "turn_sequences") or not (hasattr(data, "split") and hasattr(data, "sequences")):
-        return data
-    if float(data.step_length) != step_length:
-        data = data.resampled(step_length)
-    return _SplitSequences(data)
