@@ -176,7 +176,7 @@ SHIPPED = [name for name in ("river/vae", "river/flow")
 # Dequantized at 0.01 rad (procgen.evaluate's default), the flow beats the fitted meander by
 # a wide margin; the VAE's importance-weighted estimate only ties it (0.60 against 0.59 on
 # this subset), so for the VAE the test asserts the tie, not a win.
-MARGIN = {"river/flow": -0.3, "river/vae": 0.1}
+MARGIN = {"river/flow": -0.2, "river/vae": 0.1}
 
 
 @pytest.mark.skipif(not (assets_dir() / "data" / "rivers").is_dir() or not SHIPPED,

@@ -37,7 +37,9 @@ class FlowConfig(WindowConfig):
     transforms: int = param(3, "autoregressive spline layers", ge=1, le=16)
     hidden: int = param(96, "units in each of the two hidden layers of a layer's masked MLP", ge=4, le=2048)
     bins: int = param(8, "rational-quadratic spline bins per turn and layer", ge=2, le=64)
-    passes: int = param(8, "sequential blocks of each autoregressive layer (window = fully "
+    # 2 passes (coupling layers) samples 1000 rivers in about 1 s; 8 passes scored 0.47
+    # nats/step better on held-out rivers but took 3.8 s (see the model card).
+    passes: int = param(2, "sequential blocks of each autoregressive layer (window = fully "
                             "autoregressive; fewer is faster to sample)", ge=2, le=1024)
     epochs: int = param(300, "most passes over the training data", ge=1, le=10_000)
     batch_size: int = param(256, "examples per optimisation step", ge=1, le=65_536)
