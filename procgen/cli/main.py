@@ -8,10 +8,10 @@ import sys
 from typing import NoReturn, Sequence
 
 from procgen._version import __version__
-from procgen.cli import catalog, data, generate, train
+from procgen.cli import catalog, compare, data, generate, train
 from procgen.errors import ProcgenError
 
-COMMANDS = (catalog.ListCommand, catalog.InfoCommand, generate.GenerateCommand, train.TrainCommand,
+COMMANDS = (catalog.ListCommand, catalog.InfoCommand, generate.GenerateCommand, train.TrainCommand, compare.CompareCommand,
             data.DataCommand)
 
 

@@ -1,0 +1,82 @@
+"""procgen compare rivers: the report, its determinism and its errors, on small samples."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+import procgen
+from procgen.errors import ParameterError
+from procgen.evaluate.compare import compare_rivers
+from procgen.evaluate.report import write_report
+from test_cli import PROCGEN
+
+MEANDER = procgen.get("river/meander", steps=300, step_length=2.0, sigma=6.0, phi=0.5)
+
+
+def small(seed: int = 0, **kw):
+    holdout = MEANDER.generate_batch([f"real-{i}" for i in range(40)])
+    train = MEANDER.generate_batch([f"train-{i}" for i in range(40)])
+    wiggly = MEANDER.with_params(sigma=14.0)
+    return compare_rivers([("same", MEANDER), ("wiggly", wiggly)], holdout, train=train, samples=60,
+                          seed=seed, **kw)
+
+
+def test_same_distribution_passes_and_a_different_one_is_caught() -> None:
+    report = small()
+    same, wiggly = report.results
+    assert same.nll.nats_per_step < wiggly.nll.nats_per_step
+    assert same.discriminator.ci_low <= 0.5 + 0.1 and wiggly.discriminator.accuracy > 0.75
+    # Pooled turns are correlated within a river, so KS p-values overstate significance;
+    # the KS statistic (an effect size) is what separates the two.
+    assert same.distances["turning_angle"].ks < 0.06 < 0.2 < wiggly.distances["turning_angle"].ks
+    assert same.distances["sinuosity"].ks_pvalue > 0.001 and wiggly.distances["sinuosity"].ks_pvalue < 1e-6
+    assert same.novelty.copies == 0.0 and same.novelty.median > 0
+
+
+def test_report_is_deterministic_and_written_whole(tmp_path) -> None:
+    first, second = small(seed=3), small(seed=3)
+    assert json.dumps(first.to_dict()) == json.dumps(second.to_dict())
+    assert json.dumps(small(seed=4).to_dict()) != json.dumps(first.to_dict())
+    out = write_report(first, tmp_path / "report")
+    assert sorted(p.name for p in out.iterdir()) == ["histograms.png", "report.json", "report.md", "samples.png"]
+    text = (out / "report.md").read_text()
+    assert "| `same` |" in text and "![samples](samples.png)" in text
+    write_report(second, out)  # an earlier report is replaced whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+def test_bad_input_raises_clearly(tmp_path) -> None:
+    holdout = MEANDER.generate_batch(range(2))  # 2 rivers of 300 steps: 8 windows, too few
+    with pytest.raises(ParameterError, match="windows"):
+        compare_rivers([("m", MEANDER)], holdout, samples=20)
+    with pytest.raises(ParameterError, match="at least one"):
+        compare_rivers([], holdout)
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "cat.jpg").write_bytes(b"x")
+    with pytest.raises(procgen.OutputError):
+        write_report(small(), tmp_path / "photos")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["compare", "rivers", "--generators", "river/nope", "--out", "r"], "unknown generator"),
+    (["compare", "rivers", "--generators", "river/meander", "--seed", "-3", "--out", "r"], "seed"),
+    (["compare", "rivers", "--generators", "river/gan", "--holdout", "missing.geojson", "--out", "r"], "missing"),
+    (["compare", "lakes", "--out", "r"], "invalid choice"),
+    (["compare", "rivers", "--generators", "river/meander", "--out", "no/such/folder"], "does not exist"),
+])
+def test_cli_errors_are_one_line(tmp_path, args, message) -> None:
+    done = subprocess.run([*PROCGEN, *args], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1 and message in done.stderr, done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_writes_a_report_on_the_shipped_data(tmp_path) -> None:
+    done = subprocess.run([*PROCGEN, "compare", "rivers", "--generators", "river/coinflip,river/gan",
+                           "--samples", "50", "--out", str(tmp_path / "r")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert [r["label"] for r in data["results"]] == ["river/coinflip", "river/gan"]
+    assert data["results"][1]["nll"] is None and data["holdout_rivers"] == 285
