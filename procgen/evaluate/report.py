@@ -119,8 +119,10 @@ def histograms_png(report: Comparison, width: int = 360, height: int = 240) -> I
     draw = ImageDraw.Draw(image)
     for k, stat in enumerate(STATISTICS):
         x0, pad = k * width, 28
-        pooled = np.concatenate([report.statistics[label][stat] for label in labels])
-        lo, hi = np.quantile(pooled, [0.005, 0.995])
+        # The real data sets the range, widened a little: a generator's outliers must not
+        # squash the real distribution into one bin.
+        lo, hi = np.quantile(report.statistics[labels[0]][stat], [0.005, 0.995])
+        lo, hi = lo - 0.15 * (hi - lo), hi + 0.15 * (hi - lo)
         edges = np.linspace(lo, hi + 1e-12, 41)
         curves = [np.histogram(np.clip(report.statistics[l][stat], lo, hi), edges, density=True)[0] for l in labels]
         top = max(float(c.max()) for c in curves) or 1.0
