@@ -80,3 +80,17 @@ def test_cli_writes_a_report_on_the_shipped_data(tmp_path) -> None:
     data = json.loads((tmp_path / "r" / "report.json").read_text())
     assert [r["label"] for r in data["results"]] == ["river/coinflip", "river/gan"]
     assert data["results"][1]["nll"] is None and data["holdout_rivers"] == 285
+
+
+def test_cli_compares_against_the_users_own_rivers(tmp_path) -> None:
+    # A user's held-out rivers as CSV (path_id, x, y in km), drawn by a meander walk.
+    rows = ["path_id,x,y"]
+    for i, river in enumerate(MEANDER.generate_batch([f"user-{k}" for k in range(30)])):
+        rows += [f"r{i},{x!r},{y!r}" for x, y in river.points.tolist()]
+    (tmp_path / "mine.csv").write_text("\n".join(rows) + "\n")
+    done = subprocess.run([*PROCGEN, "compare", "rivers", "--generators", "river/meander,river/gru",
+                           "--holdout", str(tmp_path / "mine.csv"), "--samples", "40", "--out", str(tmp_path / "r")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert data["holdout_rivers"] == 30 and len(data["results"]) == 2
