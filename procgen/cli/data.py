@@ -10,7 +10,7 @@ from procgen.datasets.rivers import MIN_STEPS, SPLITS, STEP_KM, build_rivers, de
 
 class DataCommand:
     name = "data"
-    help = "build or inspect a training dataset (build-rivers, info)"
+    help = "build or inspect a training dataset (build-rivers, export-overworld, info)"
 
     @staticmethod
     def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +26,15 @@ class DataCommand:
                            help=f"resampling step in km (default {STEP_KM:g})")
         build.add_argument("--min-steps", type=int, default=MIN_STEPS, metavar="N",
                            help=f"leave out rivers shorter than N steps (default {MIN_STEPS})")
+        export = actions.add_parser(
+            "export-overworld", help="a VGLC corpus of crops of level/overworld, to train level models on",
+            description="Generate level/overworld maps from consecutive seeds and cut them into "
+                        "non-overlapping square crops, written as VGLC text with a legend.")
+        export.add_argument("--count", type=int, default=128, help="crops to write (default 128)")
+        export.add_argument("--size", type=int, default=64, help="crop side in tiles (default 64)")
+        export.add_argument("--level-size", type=int, default=256, help="overworld side in tiles (default 256)")
+        export.add_argument("--seed", default="overworld-corpus", help="seed prefix (default overworld-corpus)")
+        export.add_argument("--out", required=True, metavar="DIR", help="corpus folder to write")
         info = actions.add_parser(
             "info", help="rivers and steps per split of a dataset folder or path file",
             description="Load a river dataset folder, or GeoJSON / CSV / npz path files, and count them.")
@@ -38,6 +47,8 @@ class DataCommand:
     def run(args: argparse.Namespace) -> int:
         if args.data_command == "build-rivers":
             return _build_rivers(args)
+        if args.data_command == "export-overworld":
+            return _export_overworld(args)
         return _info(args)
 
 
@@ -63,4 +74,36 @@ def _info(args: argparse.Namespace) -> int:
     for name in SPLITS:
         split = summary["splits"][name]
         print(f"{name:<12}{split['rivers']:>8}{split['turns'] + split['rivers']:>10}")
+    return 0
+
+
+def overworld_crops(count: int, size: int, level_size: int, seed: str) -> list:
+    """``count`` crops (size x size TileMaps) of overworld levels ``seed-0``, ``seed-1``, ..."""
+    from procgen.content import TileMap
+    from procgen.errors import ParameterError
+    from procgen.generators import get
+
+    if count < 1 or size < 4 or level_size < max(16, size):
+        raise ParameterError(f"need --count >= 1, --size >= 4 and --level-size >= max(16, size); got "
+                             f"{count}, {size}, {level_size}")
+    generator = get("level/overworld", width=level_size, height=level_size)
+    per_side = level_size // size
+    crops = []
+    for index in range(-(-count // per_side**2)):
+        level = generator.generate(f"{seed}-{index}")
+        for r in range(per_side):
+            for c in range(per_side):
+                tiles = level.tiles[r * size:(r + 1) * size, c * size:(c + 1) * size]
+                crops.append(TileMap(tiles, level.tileset))
+    return crops[:count]
+
+
+def _export_overworld(args: argparse.Namespace) -> int:
+    from procgen.datasets import save_vglc
+    from procgen.generators.handwritten.biomes import overworld_legend
+
+    crops = overworld_crops(args.count, args.size, args.level_size, args.seed)
+    out = save_vglc(crops, overworld_legend(), args.out, names=[f"overworld_{i:04d}" for i in range(len(crops))])
+    print(f"wrote {out}: {len(crops)} crops of {args.size}x{args.size} from level/overworld "
+          f"({args.level_size}x{args.level_size}, seeds {args.seed}-0...)")
     return 0

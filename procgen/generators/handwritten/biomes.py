@@ -58,3 +58,13 @@ def classify(height: np.ndarray, moisture: np.ndarray, bands: BiomeBands) -> np.
         wet = moisture >= np.quantile(moisture[lowland], 1.0 - bands.forest)
         tiles[lowland & wet] = TILE["forest"]
     return tiles
+
+
+def overworld_legend() -> dict[str, object]:
+    """A VGLC legend for the overworld tiles: water blocks, mountains are solid, the rest passable."""
+    def tags(tile: Tile) -> list[str]:
+        if tile.name in ("deep water", "water", "river"):
+            return ["water", tile.name]
+        return ["passable", tile.name] if tile.walkable else ["solid", tile.name]
+
+    return {"tiles": {tile.char: tags(tile) for tile in OVERWORLD_TILES}, "view": "top-down"}
