@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 from pathlib import Path
-from typing import IO, Callable, Iterator
+from typing import IO, Any, Callable, Iterator
 
 from procgen.errors import OutputError
 
@@ -53,3 +54,23 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
     with atomic_open(path) as stream:
         write(stream)
     return Path(path)
+
+
+def read_document(path: Path, *, kind: str, fmt: str, version: int, version_key: str = "version",
+                  error: type[Exception] = OutputError) -> dict[str, Any]:
+    """A JSON object whose ``format`` is ``fmt`` and whose ``version_key`` is ``version``.
+
+    ``kind`` names the document in messages ("model file"); ``error`` is the caller's
+    ProcgenError subclass. A missing file raises FileNotFoundError for the caller to word.
+    """
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"'{path}' is not valid JSON ({exc})") from exc
+    if not isinstance(document, dict) or document.get("format") != fmt:
+        raise error(f"'{path}' is not a procgen {kind}")
+    if document.get(version_key) != version:
+        raise error(f"'{path}' has {kind} version {document.get(version_key)!r}; this procgen reads version {version}")
+    return document

@@ -38,7 +38,7 @@ from procgen.datasets import wdb2
 from procgen.datasets.geo import EARTH_RADIUS_KM, project_km
 from procgen.datasets.pathfiles import GEOJSON_SUFFIXES, PATH_SUFFIXES, read_path_file
 from procgen.errors import ContentError, OutputError, ParameterError
-from procgen.fileio import atomic_write
+from procgen.fileio import atomic_write, read_document
 
 __all__ = [
     "MIN_STEPS", "SPLITS", "STEP_KM", "TURN_QUANTUM", "BuildSummary", "RiverSet", "build_rivers",
@@ -370,17 +370,9 @@ def _dataset_folder(target: Path) -> Path:
 
 def _read_meta(path: Path) -> dict[str, Any]:
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
+        return read_document(path, kind="river dataset", fmt=FORMAT, version=FORMAT_VERSION, error=ContentError)
     except FileNotFoundError:
         raise ContentError(f"'{path.parent}' is not a river dataset folder (it has no {META_FILE})") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ContentError(f"'{path}' is not readable JSON ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ContentError(f"'{path}' is not a procgen river dataset description")
-    if meta.get("version") != FORMAT_VERSION:
-        raise ContentError(f"'{path}' has river dataset version {meta.get('version')!r}; "
-                           f"this procgen reads version {FORMAT_VERSION}")
-    return meta
 
 
 # ---- loading -------------------------------------------------------------------------------

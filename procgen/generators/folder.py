@@ -19,6 +19,7 @@ import numpy as np
 
 from procgen._version import __version__
 from procgen.errors import CheckpointError, OutputError, ProcgenError
+from procgen.fileio import read_document
 from procgen.generators.base import Generator
 
 MODEL_FILE = "model.json"
@@ -116,16 +117,8 @@ def _read_document(source: Path) -> dict[str, Any]:
     if not path.is_file():
         raise CheckpointError(f"'{source}' holds no {MODEL_FILE}; model folders are written by "
                               "Generator.save() or procgen train")
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"'{path}' is not valid JSON ({exc})") from exc
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise CheckpointError(f"'{path}' is not a procgen model file")
-    if document.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(f"'{path}' has model format version {document.get('format_version')!r}; "
-                              f"this procgen reads version {FORMAT_VERSION}")
-    return document
+    return read_document(path, kind="model file", fmt=FORMAT, version=FORMAT_VERSION,
+                         version_key="format_version", error=CheckpointError)
 
 
 def _read_weights(source: Path, entry: Any) -> dict[str, np.ndarray]:
