@@ -66,6 +66,16 @@ def _levels(levels: Sequence[Level], name: str) -> list[np.ndarray]:
     return grids
 
 
+def _tilemaps(levels: Sequence[TileMap], what: str) -> list[TileMap]:
+    """``levels`` as a non-empty list of TileMaps; ``what`` names the caller in errors."""
+    items = list(levels)
+    if not items:
+        raise ParameterError("levels is empty: need at least one level")
+    if not all(isinstance(level, TileMap) for level in items):
+        raise ContentError(f"{what} needs TileMap levels (with a tileset, spawn and goal)")
+    return items
+
+
 def _same_shape(grids: list[np.ndarray], name: str) -> np.ndarray:
     shapes = {g.shape for g in grids}
     if len(shapes) != 1:
@@ -123,11 +133,7 @@ def pattern_kl(generated: Sequence[Level], reference: Sequence[Level], sizes: Se
 def playability_rate(levels: Sequence[TileMap], view: str = "top-down") -> float:
     """Share of levels that :func:`~procgen.evaluate.playability.is_playable` accepts."""
     _check_view(view)
-    items = list(levels)
-    if not items:
-        raise ParameterError("levels is empty: need at least one level")
-    if not all(isinstance(level, TileMap) for level in items):
-        raise ContentError("playability needs TileMap levels (with a tileset, spawn and goal)")
+    items = _tilemaps(levels, "playability")
     return float(np.mean([is_playable(level, view=view) for level in items]))
 
 
@@ -217,11 +223,7 @@ def expressive_range(levels: Sequence[TileMap], view: str = "top-down") -> Expre
     per-column ground height (1 = flat or a steady slope).
     """
     _check_view(view)
-    items = list(levels)
-    if not items:
-        raise ParameterError("levels is empty: need at least one level")
-    if not all(isinstance(level, TileMap) for level in items):
-        raise ContentError("expressive_range needs TileMap levels (with a tileset, spawn and goal)")
+    items = _tilemaps(levels, "expressive_range")
     density = np.array([1.0 - level.walkable_mask().mean() for level in items])
     measure = _ground_linearity if view == "side-view" else _route_linearity
     return ExpressiveRange(density, np.array([measure(level) for level in items], dtype=np.float64))

@@ -9,7 +9,7 @@ import numpy as np
 from procgen.content import Heightmap
 from procgen.generators.base import Generator
 from procgen.generators.config import param
-from procgen.generators.handwritten.fbm import TerrainConfig, terrain_height
+from procgen.generators.handwritten.fbm import TerrainConfig, terrain_at_origin
 from procgen.generators.registry import register
 from procgen.seeding import child, make_rng
 
@@ -64,9 +64,7 @@ class ErodedLandscape(Generator[Heightmap]):
 
     def _generate(self, stream: np.random.SeedSequence) -> Heightmap:
         c = self.config
-        cols = np.arange(c.width)[None, :] / c.scale  # (1, W)
-        rows = np.arange(c.height)[:, None] / c.scale  # (H, 1)
-        terrain = terrain_height(c, stream, cols, rows)  # (H, W) in [0, 1]
+        terrain = terrain_at_origin(c, stream)  # (H, W) in [0, 1]
         worn = hydraulic_erosion(
             terrain, make_rng(child(stream, "droplets")), droplets=round(c.droplets * c.width * c.height),
             lifetime=c.lifetime, inertia=c.inertia, capacity=c.capacity, erosion=c.erosion,

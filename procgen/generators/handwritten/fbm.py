@@ -76,6 +76,13 @@ def terrain_height(c: TerrainConfig, stream: np.random.SeedSequence, cols: np.nd
     return height
 
 
+def terrain_at_origin(c: TerrainConfig, stream: np.random.SeedSequence) -> np.ndarray:
+    """Heights (H, W) of the map whose top-left cell is the world's origin (island, eroded)."""
+    cols = np.arange(c.width)[None, :] / c.scale  # (1, W)
+    rows = np.arange(c.height)[:, None] / c.scale  # (H, 1)
+    return terrain_height(c, stream, cols, rows)
+
+
 def _warped(c: TerrainConfig, stream: np.random.SeedSequence, cols: np.ndarray, rows: np.ndarray,
             period: Period) -> tuple[np.ndarray, np.ndarray]:
     rng = make_rng(stream)

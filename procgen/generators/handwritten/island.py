@@ -9,7 +9,7 @@ import numpy as np
 from procgen.content import Heightmap
 from procgen.generators.base import Generator
 from procgen.generators.config import param
-from procgen.generators.handwritten.fbm import TerrainConfig, terrain_height
+from procgen.generators.handwritten.fbm import TerrainConfig, terrain_at_origin
 from procgen.generators.registry import register
 
 # Where the preview palette turns from shallows to beach; heights below it read as sea.
@@ -51,8 +51,6 @@ class IslandLandscape(Generator[Heightmap]):
 
     def _generate(self, stream: np.random.SeedSequence) -> Heightmap:
         c = self.config
-        cols = np.arange(c.width)[None, :] / c.scale  # (1, W)
-        rows = np.arange(c.height)[:, None] / c.scale  # (H, 1)
-        terrain = terrain_height(c, stream, cols, rows)  # (H, W) in [0, 1]
+        terrain = terrain_at_origin(c, stream)  # (H, W) in [0, 1]
         height = (1.0 - c.falloff) * terrain + c.falloff * radial_bump(c.height, c.width)
         return Heightmap(np.clip(height, 0.0, 1.0).astype(np.float32))

@@ -22,6 +22,7 @@ from procgen.errors import ParameterError
 from procgen.generators.base import Generator
 from procgen.generators.config import GeneratorConfig, param
 from procgen.generators.handwritten.biomes import OVERWORLD_TILES, TILE, WALKABLE, BiomeBands, classify
+from procgen.generators.handwritten.downhill import pick_source
 from procgen.generators.handwritten.fbm import FbmLandscape
 from procgen.generators.registry import get, register
 from procgen.sampling import AffineGaussian, InverseTransform
@@ -126,8 +127,7 @@ class Overworld(Generator[TileMap]):
         # Three samples per step: dense enough that the cells form an unbroken 8-connected line.
         t = np.linspace(0.0, len(points) - 1.0, 3 * (len(points) - 1) + 1)
         dense = np.stack([np.interp(t, np.arange(len(points)), points[:, k]) for k in (0, 1)], axis=1)
-        start = np.array(np.unravel_index(
-            int(rng.choice(np.flatnonzero(height.ravel() >= np.quantile(height, 0.8)))), height.shape))
+        start = np.array(np.unravel_index(pick_source(height, rng, 0.8), height.shape))
         best = np.zeros(height.shape, dtype=bool)
         for angle in rng.uniform(0.0, 2.0 * np.pi) + np.arange(8) * np.pi / 4:
             rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
