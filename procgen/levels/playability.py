@@ -32,7 +32,7 @@ from scipy.sparse.csgraph import breadth_first_order
 
 from procgen.content import TileMap
 from procgen.errors import ContentError, ParameterError
-from procgen.generators.handwritten.overworld import cheapest_route
+from procgen.levels.routes import cheapest_route
 
 View = Literal["top-down", "side-view"]
 VIEWS: tuple[str, ...] = ("top-down", "side-view")

@@ -14,8 +14,6 @@ from typing import Any
 
 import numpy as np
 from scipy import ndimage
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from procgen.content import RiverPath, TileMap
 from procgen.errors import ParameterError
@@ -25,6 +23,7 @@ from procgen.generators.handwritten.biomes import OVERWORLD_TILES, TILE, WALKABL
 from procgen.generators.handwritten.downhill import pick_source
 from procgen.generators.handwritten.fbm import FbmLandscape
 from procgen.generators.registry import get, register
+from procgen.levels.routes import cheapest_route
 from procgen.sampling import AffineGaussian, InverseTransform
 from procgen.seeding import child, make_rng
 
@@ -182,23 +181,3 @@ def _until_sea(cells: np.ndarray, sea: np.ndarray) -> np.ndarray:
     return mask
 
 
-def cheapest_route(passable: np.ndarray, cost: np.ndarray, start: tuple[int, int],
-                   end: tuple[int, int]) -> np.ndarray:
-    """Flat indices of the cheapest 4-connected route over ``passable`` cells (Dijkstra)."""
-    rows, cols = passable.shape
-    index = np.arange(rows * cols).reshape(rows, cols)
-    sources, targets = [], []
-    for a, b in ((index[:, :-1], index[:, 1:]), (index[:-1, :], index[1:, :])):
-        both = passable.ravel()[a.ravel()] & passable.ravel()[b.ravel()]
-        sources += [a.ravel()[both], b.ravel()[both]]
-        targets += [b.ravel()[both], a.ravel()[both]]
-    u, v = np.concatenate(sources), np.concatenate(targets)
-    graph = coo_matrix((cost.ravel()[v], (u, v)), shape=(rows * cols,) * 2).tocsr()
-    begin, finish = start[0] * cols + start[1], end[0] * cols + end[1]
-    _, previous = dijkstra(graph, indices=begin, return_predecessors=True)
-    route = [finish]
-    while route[-1] != begin:
-        route.append(int(previous[route[-1]]))
-        if route[-1] < 0:
-            raise RuntimeError("no route between spawn and goal on one landmass")  # a bug, never input
-    return np.array(route[::-1], dtype=np.int64)

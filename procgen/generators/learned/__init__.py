@@ -8,3 +8,4 @@ number from ``procgen.seeding.torch_generator(stream)``.
 from procgen.generators.learned import flow, vae  # noqa: F401
 from procgen.generators.learned import gan, rcurve  # noqa: F401
 from procgen.generators.learned import gru  # noqa: F401
+from procgen.generators.learned import levels  # noqa: F401

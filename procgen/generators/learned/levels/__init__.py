@@ -1,0 +1,7 @@
+"""Learned level generators: torch models trained on a corpus of example levels.
+
+See ``base.py`` for what every model shares (windows, sampling at any size, spawn and goal,
+repair, the legend stored with the weights) and ``data.py`` for the training windows.
+"""
+
+from procgen.generators.learned.levels import conditional, gan, transformer, vae  # noqa: F401  (register)

@@ -1,0 +1,1 @@
+"""level/conditional: being written (this module registers nothing yet)."""

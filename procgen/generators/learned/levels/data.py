@@ -1,0 +1,97 @@
+"""Training data for learned level models: corpus splits, marker stripping, windows.
+
+A corpus is split by level name (stable whatever order the files are listed in): levels
+sorted by SHA-256 of their name, every 10th from the 10th held out, every 10th from the
+9th for validation, the rest for training. Models train on square windows of tile ids
+cut from the training levels with a stride, plus their mirror images and rotations
+(top-down) or left-right mirror images (side-view): a level read backwards is still a level.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from numpy.lib.stride_tricks import sliding_window_view
+
+from procgen.content import TileMap
+from procgen.datasets.levels import LevelCorpus
+from procgen.errors import ParameterError
+from procgen.levels.endpoints import marker_ids, strip_markers
+
+SPLITS = ("train", "validation", "holdout")
+
+
+def split_names(names: Sequence[str]) -> dict[str, list[int]]:
+    """Indices of the levels in each split (see the module docstring)."""
+    order = sorted(range(len(names)), key=lambda i: hashlib.sha256(names[i].encode("utf-8")).hexdigest())
+    parts: dict[str, list[int]] = {split: [] for split in SPLITS}
+    for rank, index in enumerate(order):
+        parts["holdout" if rank % 10 == 9 else "validation" if rank % 10 == 8 else "train"].append(index)
+    # Small corpora still get one level in each held-out split (the 9th and 10th ranks never came).
+    for split in ("validation", "holdout"):
+        if not parts[split] and len(parts["train"]) >= 2:
+            parts[split].append(parts["train"].pop())
+    return {split: sorted(indices) for split, indices in parts.items()}
+
+
+def split_corpus(corpus: LevelCorpus) -> dict[str, list[TileMap]]:
+    """The corpus's levels per split (``train``, ``validation``, ``holdout``)."""
+    return {split: [corpus.levels[i] for i in indices] for split, indices in split_names(corpus.names).items()}
+
+
+def floor_id(corpus: LevelCorpus) -> int:
+    """The most common walkable tile that is not a spawn/goal marker (what a marker stands on)."""
+    markers = {m for m in marker_ids(corpus.tileset, corpus.legend).values() if m is not None}
+    counts = np.bincount(np.concatenate([level.tiles.ravel() for level in corpus.levels]),
+                         minlength=len(corpus.tileset)).astype(np.float64)
+    usable = np.array([t.walkable and i not in markers for i, t in enumerate(corpus.tileset)])
+    if not usable.any():
+        raise ParameterError("the corpus legend has no walkable tile besides spawn/goal markers")
+    return int(np.argmax(np.where(usable, counts + 1, -1)))  # +1: an unused walkable tile still beats none
+
+
+def terrain(levels: Sequence[TileMap], corpus: LevelCorpus) -> list[np.ndarray]:
+    """Tile grids (H, W) int64 with spawn/goal markers replaced by the floor they stand on."""
+    floor = floor_id(corpus)
+    return [strip_markers(level.tiles, corpus.tileset, corpus.legend, floor).astype(np.int64) for level in levels]
+
+
+def _symmetries(windows: np.ndarray, view: str) -> np.ndarray:
+    """(N, k, k) windows with their dihedral images (top-down, 8x) or mirror images (side-view, 2x)."""
+    if view == "side-view":
+        return np.concatenate([windows, windows[:, :, ::-1]])
+    rotations = [np.rot90(windows, r, axes=(1, 2)) for r in range(4)]
+    return np.concatenate(rotations + [r[:, :, ::-1] for r in rotations])
+
+
+def windows(grids: Sequence[np.ndarray], size: int, stride: int, *, view: str = "top-down",
+            augment: bool = False) -> torch.Tensor:
+    """(N, size, size) int64 tensor: every ``size`` window of every grid at ``stride``, the
+    last row and column of windows always included so each grid's edges are seen."""
+    parts = []
+    for grid in grids:
+        h, w = grid.shape
+        if h < size or w < size:
+            continue
+        rows = sorted(set(range(0, h - size + 1, stride)) | {h - size})
+        cols = sorted(set(range(0, w - size + 1, stride)) | {w - size})
+        view_all = sliding_window_view(grid, (size, size))  # (h-size+1, w-size+1, size, size)
+        parts.append(view_all[np.ix_(rows, cols)].reshape(-1, size, size))
+    if not parts:
+        smallest = min((g.shape for g in grids), default=(0, 0))
+        raise ParameterError(f"no level is at least {size}x{size} tiles (the smallest is "
+                             f"{smallest[0]}x{smallest[1]}); set a smaller window, e.g. --set window=8")
+    stacked = np.concatenate(parts)
+    if augment:
+        stacked = _symmetries(stacked, view)
+    return torch.from_numpy(np.ascontiguousarray(stacked))
+
+
+def tag_shares(tiles: torch.Tensor, tag_masks: torch.Tensor) -> torch.Tensor:
+    """Share of tiles carrying each tag: (N, h, w) ids and (K, T) bool masks -> (N, K) float32."""
+    one_hot = torch.nn.functional.one_hot(tiles, tag_masks.shape[1]).float()  # (N, h, w, T)
+    per_tile = one_hot.mean(dim=(1, 2))  # (N, T)
+    return per_tile @ tag_masks.float().T

@@ -1,0 +1,1 @@
+"""level/gan: being written (this module registers nothing yet)."""

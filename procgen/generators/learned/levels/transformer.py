@@ -1,0 +1,1 @@
+"""level/transformer: being written (this module registers nothing yet)."""

@@ -1,0 +1,1 @@
+"""level/vae: being written (this module registers nothing yet)."""
