@@ -11,17 +11,26 @@ from procgen.cli.options import parse_sets
 from procgen.errors import ParameterError
 from procgen.evaluate.likelihood import has_density, heldout_nll
 from procgen.fileio import atomic_write
+from procgen.content import TileMap
 from procgen.generators import Generator, generator_class
 from procgen.generators.folder import check_model_target
 
 
 def train(name: str, data_path: str, out: Path, params: dict[str, Any], *, resume: bool = False,
-          progress: bool = True) -> tuple[Generator[Any], dict[str, Any]]:
-    """Train ``name`` on the river data at ``data_path`` into ``out``; returns the model and its card facts."""
+          progress: bool = True, data_format: str | None = None) -> tuple[Generator[Any], dict[str, Any]]:
+    """Train ``name`` on the data at ``data_path`` into ``out``; returns the model and its card facts.
+
+    Tile-level generators read a level corpus (``data_format`` vglc, tiled or procgen; None
+    detects it); river generators read river data.
+    """
     from procgen.datasets import load_rivers
 
     cls = generator_class(name)
     check_model_target(out)
+    if cls.content_type is TileMap:
+        return train_levels(cls, data_path, out, params, resume=resume, progress=progress, data_format=data_format)
+    if data_format is not None:
+        raise ParameterError(f"--format applies to level corpora; {name} trains on river data")
     data = load_rivers(data_path)
     untrained = cls(**params)
     began = time.monotonic()
@@ -38,6 +47,55 @@ def train(name: str, data_path: str, out: Path, params: dict[str, Any], *, resum
         facts["holdout"] = heldout_nll(model, data.split("holdout").paths())
     write_model_card(model, out, facts)
     return model, facts
+
+
+def train_levels(cls: type[Generator[Any]], data_path: str, out: Path, params: dict[str, Any], *,
+                 resume: bool, progress: bool, data_format: str | None) -> tuple[Generator[Any], dict[str, Any]]:
+    from procgen.datasets.levels import load_corpus
+    from procgen.evaluate.level_models import evaluate_level_model
+    from procgen.generators.learned.levels.data import split_corpus
+
+    if not callable(getattr(cls, "fit", None)):
+        raise ParameterError(f"{cls.name} cannot be trained: it has no fit method")
+    corpus = load_corpus(data_path, format=data_format)
+    began = time.monotonic()
+    model = cls().fit(corpus, out=out, resume=resume, progress=progress, **params)
+    seconds = time.monotonic() - began
+    result = evaluate_level_model(model, corpus, count=100)
+    facts = {"seconds": seconds, "data": data_path, "levels": result,
+             "counts": {s: len(v) for s, v in split_corpus(corpus).items()}}
+    write_level_card(model, out, facts)
+    return model, facts
+
+
+def write_level_card(model: Generator[Any], out: Path, facts: dict[str, Any]) -> Path:
+    """MODEL_CARD.md for a level model: data, training, and its measured figures."""
+    r, counts = facts["levels"], facts["counts"]
+    report = getattr(model, "training_report", None)
+    lines = [f"# Model card: {model.name}", "",
+             f"- Kind: {model.kind}; makes TileMap levels ({r.shape[0]}x{r.shape[1]} by default, any size by "
+             "`--set height=H --set width=W`).",
+             f"- Data: `{facts['data']}`: {counts['train']} training, {counts['validation']} validation, "
+             f"{counts['holdout']} held-out levels ({model.config.view}).",
+             f"- Training: {facts['seconds']:.1f} s on this machine's CPU (one thread); "
+             f"{getattr(report, 'stopped', '') or 'finished'}.",
+             "", f"## Measured on {r.levels} seeds against the held-out levels", "",
+             "| figure | value |", "|---|---|",
+             f"| raw playability (endpoints placed, no repair) | {r.raw_playability:.0%} "
+             f"(held-out levels, same rule: {r.corpus_raw_playability:.0%}) |",
+             f"| repaired playability (what `generate` returns) | {r.repaired_playability:.0%} "
+             f"({r.repaired_share:.0%} of levels needed an edit) |",
+             f"| tile-pattern KL, mean of 2x2/3x3/4x4 (nats) | {r.kl.mean:.3f} |",
+             f"| same, independent-tiles baseline | {r.baseline_kl.mean:.3f} (ratio {r.kl.mean / r.baseline_kl.mean:.2f}) |",
+             f"| same, training levels (the data's own floor) | {r.corpus_kl.mean:.3f} |",
+             f"| diversity (mean pairwise Hamming) | {r.diversity:.3f} |",
+             f"| {r.window}x{r.window} windows copied from training | {r.copies:.1%} |",
+             f"| median nearest distance to a training window | {r.nearest:.3f} |",
+             "", "## Configuration", "", "| parameter | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in model.config.to_dict().items()]
+    path = out / "MODEL_CARD.md"
+    atomic_write(path, lambda f: f.write(("\n".join(lines) + "\n").encode()))
+    return path
 
 
 def write_model_card(model: Generator[Any], out: Path, facts: dict[str, Any]) -> Path:
@@ -63,13 +121,16 @@ def write_model_card(model: Generator[Any], out: Path, facts: dict[str, Any]) ->
 
 class TrainCommand:
     name = "train"
-    help = "train a generator on river data and write a model folder usable wherever a name is"
+    help = "train a generator on river data or a level corpus and write a model folder usable wherever a name is"
 
     @staticmethod
     def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("name", metavar="NAME", help="a registered generator with a fit method")
         parser.add_argument("--data", required=True, metavar="DIR",
-                            help="river data: the shipped assets/data/rivers, or GeoJSON / CSV / npz paths")
+                            help="river data (assets/data/rivers, GeoJSON / CSV / npz paths) or, for level/... "
+                                 "models, a folder of levels (assets/levels/vglc-rooms)")
+        parser.add_argument("--format", dest="data_format", choices=("vglc", "tiled", "procgen"),
+                            help="level corpus format (default: detected from the files)")
         parser.add_argument("--out", required=True, metavar="DIR", help="model folder to write")
         parser.add_argument("--set", dest="params", action="append", default=[], metavar="KEY=VALUE",
                             help="set a parameter (repeatable), e.g. --set epochs=20")
@@ -80,8 +141,12 @@ class TrainCommand:
     def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
         model, facts = train(args.name, args.data, out, parse_sets(generator_class(args.name), args.params),
-                             resume=args.resume, progress=not args.quiet)
+                             resume=args.resume, progress=not args.quiet, data_format=args.data_format)
         summary = f"wrote {out} ({model.name}, {facts['seconds']:.1f} s"
+        if "levels" in facts:
+            r = facts["levels"]
+            summary += (f", raw playability {r.raw_playability:.0%}, pattern KL {r.kl.mean:.3f} against "
+                        f"{r.baseline_kl.mean:.3f} for independent tiles")
         if "holdout" in facts:
             summary += f", held-out NLL {facts['holdout'].nats_per_step:.4f} nats/step"
         print(summary + ")")

@@ -1,8 +1,11 @@
 """Training data for learned level models: corpus splits, marker stripping, windows.
 
-A corpus is split by level name (stable whatever order the files are listed in): levels
-sorted by SHA-256 of their name, every 10th from the 10th held out, every 10th from the
-9th for validation, the rest for training. Models train on square windows of tile ids
+A corpus is split by level name (stable whatever order the files are listed in), stratified
+by family: a level's family is its name without a trailing number (``cave-03`` is a
+``cave``). Levels are dealt round-robin over the families (each family in SHA-256 order of
+its names, families in SHA-256 order of theirs); of that sequence every 10th from the 10th
+is held out, every 10th from the 9th is for validation, the rest train. So a small
+designer corpus holds out different kinds of level, not two of one kind. Models train on square windows of tile ids
 cut from the training levels with a stride, plus their mirror images and rotations
 (top-down) or left-right mirror images (side-view): a level read backwards is still a level.
 """
@@ -10,6 +13,7 @@ cut from the training levels with a stride, plus their mirror images and rotatio
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,9 +28,25 @@ from procgen.levels.endpoints import marker_ids, strip_markers
 SPLITS = ("train", "validation", "holdout")
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def family(name: str) -> str:
+    """A level's family: its name without a trailing number (``cave-03`` -> ``cave``)."""
+    return re.sub(r"[-_ .]*[0-9]+$", "", name)
+
+
 def split_names(names: Sequence[str]) -> dict[str, list[int]]:
     """Indices of the levels in each split (see the module docstring)."""
-    order = sorted(range(len(names)), key=lambda i: hashlib.sha256(names[i].encode("utf-8")).hexdigest())
+    families: dict[str, list[int]] = {}  # family -> level indices
+    for i, name in enumerate(names):
+        families.setdefault(family(name), []).append(i)
+    rank = {}
+    for members in families.values():
+        for position, i in enumerate(sorted(members, key=lambda i: _digest(names[i]))):
+            rank[i] = position
+    order = sorted(range(len(names)), key=lambda i: (rank[i], _digest(family(names[i]))))
     parts: dict[str, list[int]] = {split: [] for split in SPLITS}
     for rank, index in enumerate(order):
         parts["holdout" if rank % 10 == 9 else "validation" if rank % 10 == 8 else "train"].append(index)

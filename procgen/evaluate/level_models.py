@@ -1,0 +1,105 @@
+"""A learned (or any) level generator measured against a corpus's held-out levels.
+
+One function, :func:`evaluate_level_model`, gives every figure the issue's targets name:
+raw and repaired playability, tile-pattern KL to the held-out levels beside the
+independent-tiles baseline, diversity, novelty (exact copies of a training window, and the
+nearest distance), and the expressive range. ``procgen train`` writes them into the model
+card and ``benchmarks/bench_levels.py`` tabulates them per model and corpus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from procgen.content import TileMap
+from procgen.datasets.levels import LevelCorpus
+from procgen.errors import ParameterError
+from procgen.evaluate.level_metrics import (ExpressiveRange, PatternKL, diversity, expressive_range,
+                                            independent_tiles, pattern_kl, playability_rate)
+from procgen.evaluate.level_metrics import novelty as nearest_window
+from procgen.generators.base import Generator
+from procgen.generators.learned.levels.data import floor_id, split_corpus, terrain
+from procgen.levels.endpoints import marker_ids, place_endpoints
+
+
+@dataclass(frozen=True)
+class LevelModelResult:
+    """Figures for ``count`` levels (seeds ``seed .. seed + count - 1``) against one corpus."""
+
+    generator: str
+    levels: int
+    shape: tuple[int, int]
+    raw_playability: float  # endpoints placed, no repair
+    repaired_playability: float  # what generate returns
+    repaired_share: float  # share of levels the repair had to change
+    kl: PatternKL  # to the held-out levels
+    baseline_kl: PatternKL  # independent tiles at corpus frequencies, same shape and count
+    corpus_kl: PatternKL  # the training levels themselves to the held-out ones: the data's own floor
+    diversity: float
+    copies: float  # share of generated k x k windows identical to a training window
+    nearest: float  # median normalised Hamming distance of each level's first window to the training windows
+    window: int
+    expressive: ExpressiveRange
+    corpus_raw_playability: float  # the held-out levels with endpoints by the same rule
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"generator": self.generator, "levels": self.levels, "shape": list(self.shape),
+                "raw_playability": self.raw_playability, "repaired_playability": self.repaired_playability,
+                "repaired_share": self.repaired_share, "kl": self.kl.mean, "kl_per_size": self.kl.per_size,
+                "baseline_kl": self.baseline_kl.mean, "corpus_kl": self.corpus_kl.mean,
+                "kl_ratio": self.kl.mean / self.baseline_kl.mean if self.baseline_kl.mean else float("nan"),
+                "diversity": self.diversity, "copies": self.copies, "nearest": self.nearest,
+                "window": self.window, "corpus_raw_playability": self.corpus_raw_playability}
+
+
+def _copy_share(grids: list[np.ndarray], train: list[np.ndarray], k: int) -> float:
+    """Share of the non-overlapping k x k windows of ``grids`` equal to any k x k training window."""
+    seen = {w.tobytes() for t in train if min(t.shape) >= k
+            for w in sliding_window_view(t.astype(np.int32), (k, k)).reshape(-1, k, k)}
+    cut = [g[r:r + k, c:c + k].astype(np.int32) for g in grids
+           for r in range(0, g.shape[0] - k + 1, k) for c in range(0, g.shape[1] - k + 1, k)]
+    if not cut:
+        raise ParameterError(f"levels smaller than the {k}x{k} novelty window")
+    return float(np.mean([w.tobytes() in seen for w in cut]))
+
+
+def evaluate_level_model(generator: Generator[Any], corpus: LevelCorpus, *, count: int = 100, seed: int = 0,
+                         window: int = 16) -> LevelModelResult:
+    """Measure ``generator`` (a TileMap generator over ``corpus``'s tileset) against ``corpus``."""
+    if generator.content_type is not TileMap:
+        raise ParameterError(f"{generator.name} makes {generator.content_type.__name__}, not tile levels")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 2:
+        raise ParameterError(f"count must be an int >= 2, got {count!r}")
+    parts = split_corpus(corpus)
+    seeds = list(range(seed, seed + count))
+    raw_gen = generator.with_params(repair=False) if "repair" in generator.config.to_dict() else generator
+    raw = raw_gen.generate_batch(seeds)
+    repaired = generator.generate_batch(seeds)
+    if raw[0].tileset != corpus.tileset:
+        raise ParameterError(f"{generator.name} was trained on another tileset than this corpus")
+    floor = floor_id(corpus)
+    held, train = terrain(parts["holdout"], corpus), terrain(parts["train"], corpus)
+    generated = [np.where(np.isin(level.tiles, _marker_list(corpus)), floor, level.tiles) for level in raw]
+    shape = raw[0].shape
+    baseline = independent_tiles(train, shape, np.random.default_rng(seed), count)
+    k = min(window, *shape)
+    held_levels = [place_endpoints(t, corpus.tileset, corpus.legend, corpus.view) for t in held]
+    return LevelModelResult(
+        generator=generator.name, levels=count, shape=shape,
+        raw_playability=playability_rate(raw, corpus.view),
+        repaired_playability=playability_rate(repaired, corpus.view),
+        repaired_share=float(np.mean([not np.array_equal(a.tiles, b.tiles) for a, b in zip(raw, repaired)])),
+        kl=pattern_kl(generated, held), baseline_kl=pattern_kl(baseline, held), corpus_kl=pattern_kl(train, held),
+        diversity=diversity(generated), copies=_copy_share(generated, train, k),
+        nearest=float(np.median(nearest_window([g[:k, :k] for g in generated], train).nearest)),
+        window=k, expressive=expressive_range(repaired, corpus.view),
+        corpus_raw_playability=playability_rate(held_levels, corpus.view),
+    )
+
+
+def _marker_list(corpus: LevelCorpus) -> list[int]:
+    return [m for m in marker_ids(corpus.tileset, corpus.legend).values() if m is not None]
