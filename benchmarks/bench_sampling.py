@@ -50,6 +50,8 @@ def main() -> None:
     print(f"reference river/coinflip generate_batch {args.rivers} x {args.steps}: {ref:.3f} s (CPU {ref_cpu:.3f} s)")
     size = f"{args.rivers} x {args.steps}"
     for name in procgen.available("learned"):
+        if procgen.info(name).content != "RiverPath":
+            continue  # level models: benchmarks/bench_levels.py
         try:
             generator = procgen.get(name, steps=args.steps)
         except CheckpointError:

@@ -39,8 +39,8 @@ class HeldOutNLL:
 
 
 def has_density(generator: Any) -> bool:
-    """True for models with a turning-angle log_prob (not implicit ones, not point densities)."""
-    return (callable(getattr(generator, "log_prob", None)) and getattr(generator, "explicit", True)
+    """True for river models with a turning-angle log_prob (not implicit ones, not point densities)."""
+    return (getattr(generator, "content_type", RiverPath) is RiverPath and callable(getattr(generator, "log_prob", None)) and getattr(generator, "explicit", True)
             and getattr(generator, "density_space", "turns") == "turns")
 
 

@@ -1,0 +1,128 @@
+"""Learned level models against their corpora: the issue-6 targets, per model and corpus.
+
+    python benchmarks/bench_levels.py [--levels 100] [--repeats 5] [--images docs/images/levels]
+
+Every shipped level model folder (``assets/models/level-*``) is matched to the shipped
+corpus whose tileset it was trained on and measured with
+``procgen.evaluate.level_models.evaluate_level_model`` on seeds 0..levels-1. Targets:
+raw playability >= 90% (repaired 100%), tile-pattern KL to the held-out levels <= 0.5 x the
+independent-tiles baseline, no generated window copied from training, a 64x64 level in
+<= 100 ms, training <= 15 minutes (from each folder's ``training/training.json``).
+Sampling time is also given as a ratio to a same-run reference: ``level/overworld`` at 64x64.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from PIL import Image
+
+import procgen
+from procgen.assets import assets_dir
+from procgen.datasets.levels import LevelCorpus, load_corpus
+from procgen.evaluate.level_metrics import expressive_range, expressive_range_png
+from procgen.evaluate.level_models import evaluate_level_model
+from procgen.generators.learned.levels.data import split_corpus, terrain
+from procgen.levels.endpoints import place_endpoints
+
+CORPORA = {"vglc-rooms": "levels/vglc-rooms", "overworld-64": "levels/overworld-64"}
+TARGET_MS = 100.0
+
+
+def median_ms(fn: Callable[[], Any], repeats: int) -> float:
+    fn()  # warm-up: lazy imports, first-call allocations
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def shipped_models(corpora: dict[str, LevelCorpus]) -> list[tuple[str, Any, str]]:
+    """(folder name, generator, corpus name) for every shipped level model folder."""
+    found = []
+    for folder in sorted((assets_dir() / "models").glob("level-*")):
+        generator = procgen.get(str(folder))
+        corpus = next((name for name, c in corpora.items() if c.tileset == generator.tileset), None)
+        if corpus is not None:
+            found.append((folder.name, generator, corpus))
+    return found
+
+
+def training_minutes(folder: str) -> float:
+    path = assets_dir() / "models" / folder / "training" / "training.json"
+    return json.loads(path.read_text())["seconds"] / 60 if path.exists() else float("nan")
+
+
+def sample_strip(generators: list[tuple[str, Any]], seeds: range, path: Path) -> None:
+    """One row of levels per generator, side by side at one scale."""
+    rows = [[np.asarray(g.generate(s).to_image(tile_px=3)) for s in seeds] for _, g in generators]
+    gap = 6
+    height = max(img.shape[0] for row in rows for img in row)
+    width = max(sum(img.shape[1] + gap for img in row) for row in rows)
+    canvas = np.full(((height + gap) * len(rows), width, 3), 255, dtype=np.uint8)
+    for r, row in enumerate(rows):
+        x = 0
+        for img in row:
+            canvas[r * (height + gap):r * (height + gap) + img.shape[0], x:x + img.shape[1]] = img
+            x += img.shape[1] + gap
+    Image.fromarray(canvas).save(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--images", type=Path, default=None, help="write expressive-range plots and samples here")
+    parser.add_argument("--json", type=Path, default=None, help="write every figure as JSON here")
+    args = parser.parse_args()
+    corpora = {name: load_corpus(assets_dir() / path) for name, path in CORPORA.items()}
+    reference = procgen.get("level/overworld", width=64, height=64)
+    ref_ms = median_ms(lambda: reference.generate(1), args.repeats)
+    print(f"reference level/overworld 64x64: {ref_ms:.1f} ms per level")
+    header = ("| model | corpus | raw playable | repaired | KL (baseline, data) | KL ratio | copies | diversity "
+              "| ms per 64x64 (x ref) | training min |")
+    print(header + "\n" + "|---" * 10 + "|")
+    results: dict[str, Any] = {"reference_ms": ref_ms, "models": []}
+    by_corpus: dict[str, list[tuple[str, Any]]] = {}
+    for folder, generator, corpus_name in shipped_models(corpora):
+        r = evaluate_level_model(generator, corpora[corpus_name], count=args.levels)
+        sized = generator.with_params(width=64, height=64)
+        ms = median_ms(lambda: sized.generate(7), args.repeats)
+        minutes = training_minutes(folder)
+        ratio = r.kl.mean / r.baseline_kl.mean
+        print(f"| {folder} | {corpus_name} | {r.raw_playability:.0%} | {r.repaired_playability:.0%} | "
+              f"{r.kl.mean:.2f} ({r.baseline_kl.mean:.2f}, {r.corpus_kl.mean:.2f}) | {ratio:.2f} | {r.copies:.1%} | "
+              f"{r.diversity:.2f} | {ms:.0f} ({ms / ref_ms:.1f}x) | {minutes:.1f} |")
+        verdicts = {"raw playability >= 90%": r.raw_playability >= 0.9, "repaired 100%": r.repaired_playability == 1,
+                    "KL <= half baseline": ratio <= 0.5, "no copies": r.copies == 0,
+                    f"<= {TARGET_MS:g} ms": ms <= TARGET_MS, "training <= 15 min": minutes <= 15}
+        missed = [k for k, ok in verdicts.items() if not ok]
+        print(f"|   | targets | {'all met' if not missed else 'NOT met: ' + ', '.join(missed)} |||||||||")
+        results["models"].append({"folder": folder, "corpus": corpus_name, **r.as_dict(), "ms_64": ms,
+                                  "training_minutes": minutes, "missed": missed})
+        by_corpus.setdefault(corpus_name, []).append((folder, generator))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    if args.images:
+        args.images.mkdir(parents=True, exist_ok=True)
+        for corpus_name, generators in by_corpus.items():
+            corpus = corpora[corpus_name]
+            held = [place_endpoints(t, corpus.tileset, corpus.legend, corpus.view)
+                    for t in terrain(split_corpus(corpus)["train"] + split_corpus(corpus)["holdout"], corpus)]
+            points = {"corpus": expressive_range(held, corpus.view)}
+            points.update({f: expressive_range(g.generate_batch(range(args.levels)), corpus.view) for f, g in generators})
+            expressive_range_png(points, str(args.images / f"expressive-range-{corpus_name}.png"))
+            sample_strip(generators, range(4), args.images / f"samples-{corpus_name}.png")
+        print(f"wrote images to {args.images}")
+
+
+if __name__ == "__main__":
+    main()
