@@ -20,14 +20,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-from PIL import Image
-
 import procgen
 from procgen.assets import assets_dir
 from procgen.datasets.levels import LevelCorpus, load_corpus
 from procgen.evaluate.level_metrics import expressive_range, expressive_range_png
 from procgen.evaluate.level_models import evaluate_level_model
+from procgen.evaluate.level_report import samples_png
 from procgen.generators.learned.levels.data import split_corpus, terrain
 from procgen.levels.endpoints import place_endpoints
 
@@ -59,21 +57,6 @@ def shipped_models(corpora: dict[str, LevelCorpus]) -> list[tuple[str, Any, str]
 def training_minutes(folder: str) -> float:
     path = assets_dir() / "models" / folder / "training" / "training.json"
     return json.loads(path.read_text())["seconds"] / 60 if path.exists() else float("nan")
-
-
-def sample_strip(generators: list[tuple[str, Any]], seeds: range, path: Path) -> None:
-    """One row of levels per generator, side by side at one scale."""
-    rows = [[np.asarray(g.generate(s).to_image(tile_px=3)) for s in seeds] for _, g in generators]
-    gap = 6
-    height = max(img.shape[0] for row in rows for img in row)
-    width = max(sum(img.shape[1] + gap for img in row) for row in rows)
-    canvas = np.full(((height + gap) * len(rows), width, 3), 255, dtype=np.uint8)
-    for r, row in enumerate(rows):
-        x = 0
-        for img in row:
-            canvas[r * (height + gap):r * (height + gap) + img.shape[0], x:x + img.shape[1]] = img
-            x += img.shape[1] + gap
-    Image.fromarray(canvas).save(path)
 
 
 def main() -> None:
@@ -120,7 +103,7 @@ def main() -> None:
             points = {"corpus": expressive_range(held, corpus.view)}
             points.update({f: expressive_range(g.generate_batch(range(args.levels)), corpus.view) for f, g in generators})
             expressive_range_png(points, str(args.images / f"expressive-range-{corpus_name}.png"))
-            sample_strip(generators, range(4), args.images / f"samples-{corpus_name}.png")
+            samples_png(generators, range(4)).save(args.images / f"samples-{corpus_name}.png")
         print(f"wrote images to {args.images}")
 
 

@@ -37,11 +37,14 @@ def labelled(spec: str) -> tuple[str, Generator[Any]]:
 
 class CompareCommand:
     name = "compare"
-    help = "compare river generators with held-out real rivers: likelihood, discriminator, statistics, novelty"
+    help = ("compare generators with held-out data: rivers (likelihood, discriminator, statistics, novelty) "
+            "or levels (playability, tile-pattern KL, diversity, novelty)")
 
     @staticmethod
     def add_arguments(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("what", choices=("rivers",), help="what to compare (rivers)")
+        parser.add_argument("what", choices=("rivers", "levels"), help="what to compare: rivers or levels")
+        parser.add_argument("--corpus", metavar="DIR", help="levels: the level corpus (its held-out split is "
+                                                            "the reference; needs --generators)")
         parser.add_argument("--generators", metavar="A,B,...",
                             help="comma-separated names or model folders (default: fitted baselines and "
                                  "every shipped learned river model)")
@@ -50,7 +53,8 @@ class CompareCommand:
                                  "holdout split)")
         parser.add_argument("--train", metavar="PATH", help="training rivers for the novelty test "
                                                             "(default: the shipped training split)")
-        parser.add_argument("--samples", type=int, default=1000, help="rivers per generator (default 1000)")
+        parser.add_argument("--samples", type=int, default=None,
+                            help="rivers or levels per generator (default 1000 rivers, 100 levels)")
         parser.add_argument("--seed", default="0", help="comparison seed (int or text; default 0)")
         parser.add_argument("--window", type=int, default=64, help="turns per compared window (default 64)")
         parser.add_argument("--out", required=True, metavar="DIR", help="report folder to write")
@@ -64,6 +68,11 @@ class CompareCommand:
 
         check_report_target(args.out)
         seed = normalize_seed(args.seed)
+        if args.what == "levels":
+            return compare_levels_command(args, seed)
+        if args.corpus:
+            raise ParameterError("--corpus applies to procgen compare levels")
+        args.samples = 1000 if args.samples is None else args.samples
         if args.window < 8:
             raise ParameterError(f"--window must be at least 8 turns, got {args.window}")
         specs = args.generators.split(",") if args.generators else default_generators()
@@ -76,3 +85,21 @@ class CompareCommand:
         out = write_report(report, args.out)
         print(f"wrote {out}/report.md ({len(generators)} generators, {args.samples} rivers each, seed {seed})")
         return 0
+
+
+def compare_levels_command(args: argparse.Namespace, seed: int) -> int:
+    from procgen.datasets.levels import load_corpus
+    from procgen.evaluate.level_report import compare_levels, write_level_report
+
+    if not args.corpus or not args.generators:
+        raise ParameterError("procgen compare levels needs --corpus DIR and --generators A,B,... "
+                             "(names or trained-model folders made on that corpus)")
+    count = 100 if args.samples is None else args.samples
+    if count < 2:
+        raise ParameterError(f"--samples must be at least 2 levels, got {count}")
+    corpus = load_corpus(args.corpus)
+    generators = [labelled(s.strip()) for s in args.generators.split(",") if s.strip()]
+    results = compare_levels(generators, corpus, count=count, seed=seed)
+    out = write_level_report(results, generators, corpus, args.out, corpus_label=str(args.corpus))
+    print(f"wrote {out}/report.md ({len(generators)} generators, {count} levels each, seed {seed})")
+    return 0

@@ -1,0 +1,84 @@
+"""Write a level-model comparison as report.md, report.json and pictures, whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from PIL import Image
+
+from procgen.datasets.levels import LevelCorpus
+from procgen.errors import OutputError
+from procgen.evaluate.level_metrics import expressive_range, expressive_range_png
+from procgen.evaluate.level_models import LevelModelResult, evaluate_level_model
+from procgen.evaluate.report import check_report_target
+from procgen.generators.base import Generator
+from procgen.generators.learned.levels.data import split_corpus, terrain
+from procgen.levels.endpoints import place_endpoints
+
+
+def compare_levels(generators: Sequence[tuple[str, Generator[Any]]], corpus: LevelCorpus, *,
+                   count: int = 100, seed: int = 0) -> list[tuple[str, LevelModelResult]]:
+    """Each labelled generator measured against ``corpus`` on seeds ``seed .. seed + count - 1``."""
+    return [(label, evaluate_level_model(g, corpus, count=count, seed=seed)) for label, g in generators]
+
+
+def table(results: Sequence[tuple[str, LevelModelResult]]) -> list[str]:
+    """The headline table as Markdown rows."""
+    rows = ["| generator | raw playable | repaired | pattern KL (independent tiles; data) | KL ratio | copies "
+            "| diversity |", "|---|---|---|---|---|---|---|"]
+    for label, r in results:
+        rows.append(f"| `{label}` | {r.raw_playability:.0%} | {r.repaired_playability:.0%} | {r.kl.mean:.2f} "
+                    f"({r.baseline_kl.mean:.2f}; {r.corpus_kl.mean:.2f}) | {r.kl.mean / r.baseline_kl.mean:.2f} "
+                    f"| {r.copies:.1%} | {r.diversity:.2f} |")
+    return rows
+
+
+def samples_png(generators: Sequence[tuple[str, Generator[Any]]], seeds: range) -> Image.Image:
+    """One row of levels per generator, side by side at one scale (3 px per tile)."""
+    rows = [[np.asarray(g.generate(s).to_image(tile_px=3)) for s in seeds] for _, g in generators]
+    gap = 6
+    height = max(img.shape[0] for row in rows for img in row)
+    width = max(sum(img.shape[1] + gap for img in row) for row in rows)
+    canvas = np.full(((height + gap) * len(rows), width, 3), 255, dtype=np.uint8)
+    for r, row in enumerate(rows):
+        x = 0
+        for img in row:
+            canvas[r * (height + gap):r * (height + gap) + img.shape[0], x:x + img.shape[1]] = img
+            x += img.shape[1] + gap
+    return Image.fromarray(canvas)
+
+
+def write_level_report(results: Sequence[tuple[str, LevelModelResult]], generators: Sequence[tuple[str, Generator[Any]]],
+                       corpus: LevelCorpus, out: str | os.PathLike[str], *, corpus_label: str = "corpus") -> Path:
+    """report.md, report.json, samples.png (one row per generator) and expressive-range.png in ``out``."""
+    target = check_report_target(out)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        document = {"corpus": corpus_label, "results": [{"label": label, **r.as_dict()} for label, r in results]}
+        (staging / "report.json").write_text(json.dumps(document, indent=2) + "\n")
+        samples_png(generators, range(4)).save(staging / "samples.png")
+        levels = terrain(split_corpus(corpus)["holdout"] + split_corpus(corpus)["train"], corpus)
+        points = {"corpus": expressive_range([place_endpoints(t, corpus.tileset, corpus.legend, corpus.view)
+                                              for t in levels], corpus.view)}
+        points.update({label: r.expressive for label, r in results})
+        expressive_range_png(points, str(staging / "expressive-range.png"))
+        lines = [f"# Level generators against `{corpus_label}`", "",
+                 f"{results[0][1].levels} levels per generator (seeds from 0), measured against the corpus's "
+                 "held-out levels; see procgen.evaluate.level_models for each figure.", "", *table(results), "",
+                 "![samples, one row per generator](samples.png)", "",
+                 "![expressive range: density against linearity](expressive-range.png)", ""]
+        (staging / "report.md").write_text("\n".join(lines))
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write report '{target}': {exc.strerror or exc}") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
