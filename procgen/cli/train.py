@@ -17,7 +17,8 @@ from procgen.generators.folder import check_model_target
 
 
 def train(name: str, data_path: str, out: Path, params: dict[str, Any], *, resume: bool = False,
-          progress: bool = True, data_format: str | None = None) -> tuple[Generator[Any], dict[str, Any]]:
+          progress: bool = True, data_format: str | None = None,
+          eval_levels: int = 100) -> tuple[Generator[Any], dict[str, Any]]:
     """Train ``name`` on the data at ``data_path`` into ``out``; returns the model and its card facts.
 
     Tile-level generators read a level corpus (``data_format`` vglc, tiled or procgen; None
@@ -28,7 +29,8 @@ def train(name: str, data_path: str, out: Path, params: dict[str, Any], *, resum
     cls = generator_class(name)
     check_model_target(out)
     if cls.content_type is TileMap:
-        return train_levels(cls, data_path, out, params, resume=resume, progress=progress, data_format=data_format)
+        return train_levels(cls, data_path, out, params, resume=resume, progress=progress, data_format=data_format,
+                            eval_levels=eval_levels)
     if data_format is not None:
         raise ParameterError(f"--format applies to level corpora; {name} trains on river data")
     data = load_rivers(data_path)
@@ -50,18 +52,21 @@ def train(name: str, data_path: str, out: Path, params: dict[str, Any], *, resum
 
 
 def train_levels(cls: type[Generator[Any]], data_path: str, out: Path, params: dict[str, Any], *,
-                 resume: bool, progress: bool, data_format: str | None) -> tuple[Generator[Any], dict[str, Any]]:
+                 resume: bool, progress: bool, data_format: str | None,
+                 eval_levels: int = 100) -> tuple[Generator[Any], dict[str, Any]]:
     from procgen.datasets.levels import load_corpus
     from procgen.evaluate.level_models import evaluate_level_model
     from procgen.generators.learned.levels.data import split_corpus
 
     if not callable(getattr(cls, "fit", None)):
         raise ParameterError(f"{cls.name} cannot be trained: it has no fit method")
+    if eval_levels < 2:
+        raise ParameterError(f"--eval-levels must be at least 2, got {eval_levels}")
     corpus = load_corpus(data_path, format=data_format)
     began = time.monotonic()
     model = cls().fit(corpus, out=out, resume=resume, progress=progress, **params)
     seconds = time.monotonic() - began
-    result = evaluate_level_model(model, corpus, count=100)
+    result = evaluate_level_model(model, corpus, count=eval_levels)
     facts = {"seconds": seconds, "data": data_path, "levels": result,
              "counts": {s: len(v) for s, v in split_corpus(corpus).items()}}
     write_level_card(model, out, facts)
@@ -81,8 +86,9 @@ def write_level_card(model: Generator[Any], out: Path, facts: dict[str, Any]) ->
              f"{getattr(report, 'stopped', '') or 'finished'}.",
              "", f"## Measured on {r.levels} seeds against the held-out levels", "",
              "| figure | value |", "|---|---|",
-             f"| raw playability (endpoints placed, no repair) | {r.raw_playability:.0%} "
-             f"(held-out levels, same rule: {r.corpus_raw_playability:.0%}) |",
+             f"| playability of the model's first draw (endpoints placed, no repair) | "
+             f"{r.first_draw_playability:.0%} (held-out levels, same rule: {r.corpus_raw_playability:.0%}) |",
+             f"| raw playability: no edits, first playable of {model.config.draws} draws | {r.raw_playability:.0%} |",
              f"| repaired playability (what `generate` returns) | {r.repaired_playability:.0%} "
              f"({r.repaired_share:.0%} of levels needed an edit) |",
              f"| tile-pattern KL, mean of 2x2/3x3/4x4 (nats) | {r.kl.mean:.3f} |",
@@ -134,6 +140,8 @@ class TrainCommand:
         parser.add_argument("--out", required=True, metavar="DIR", help="model folder to write")
         parser.add_argument("--set", dest="params", action="append", default=[], metavar="KEY=VALUE",
                             help="set a parameter (repeatable), e.g. --set epochs=20")
+        parser.add_argument("--eval-levels", type=int, default=100, metavar="N",
+                            help="level models: levels generated to measure the trained model (default 100)")
         parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -141,11 +149,12 @@ class TrainCommand:
     def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
         model, facts = train(args.name, args.data, out, parse_sets(generator_class(args.name), args.params),
-                             resume=args.resume, progress=not args.quiet, data_format=args.data_format)
+                             resume=args.resume, progress=not args.quiet, data_format=args.data_format,
+                             eval_levels=args.eval_levels)
         summary = f"wrote {out} ({model.name}, {facts['seconds']:.1f} s"
         if "levels" in facts:
             r = facts["levels"]
-            summary += (f", raw playability {r.raw_playability:.0%}, pattern KL {r.kl.mean:.3f} against "
+            summary += (f", raw playability {r.raw_playability:.0%} (first draw {r.first_draw_playability:.0%}), pattern KL {r.kl.mean:.3f} against "
                         f"{r.baseline_kl.mean:.3f} for independent tiles")
         if "holdout" in facts:
             summary += f", held-out NLL {facts['holdout'].nats_per_step:.4f} nats/step"

@@ -33,7 +33,8 @@ class LevelModelResult:
     generator: str
     levels: int
     shape: tuple[int, int]
-    raw_playability: float  # endpoints placed, no repair
+    first_draw_playability: float  # the model's first draw per seed, endpoints placed, no repair
+    raw_playability: float  # no edits: the first playable of the generator's draws, else its first draw
     repaired_playability: float  # what generate returns
     repaired_share: float  # share of levels the repair had to change
     kl: PatternKL  # to the held-out levels
@@ -48,6 +49,7 @@ class LevelModelResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"generator": self.generator, "levels": self.levels, "shape": list(self.shape),
+                "first_draw_playability": self.first_draw_playability,
                 "raw_playability": self.raw_playability, "repaired_playability": self.repaired_playability,
                 "repaired_share": self.repaired_share, "kl": self.kl.mean, "kl_per_size": self.kl.per_size,
                 "baseline_kl": self.baseline_kl.mean, "corpus_kl": self.corpus_kl.mean,
@@ -76,20 +78,24 @@ def evaluate_level_model(generator: Generator[Any], corpus: LevelCorpus, *, coun
         raise ParameterError(f"count must be an int >= 2, got {count!r}")
     parts = split_corpus(corpus)
     seeds = list(range(seed, seed + count))
-    raw_gen = generator.with_params(repair=False) if "repair" in generator.config.to_dict() else generator
+    options = generator.config.to_dict()
+    raw_gen = generator.with_params(repair=False) if "repair" in options else generator
     raw = raw_gen.generate_batch(seeds)
+    first = raw_gen.with_params(draws=1).generate_batch(seeds) if "draws" in options else raw
     repaired = generator.generate_batch(seeds)
     if raw[0].tileset != corpus.tileset:
         raise ParameterError(f"{generator.name} was trained on another tileset than this corpus")
     floor = floor_id(corpus)
     held, train = terrain(parts["holdout"], corpus), terrain(parts["train"], corpus)
-    generated = [np.where(np.isin(level.tiles, _marker_list(corpus)), floor, level.tiles) for level in raw]
+    # Pattern statistics of the model itself: its first draws, not the ones chosen for playability.
+    generated = [np.where(np.isin(level.tiles, _marker_list(corpus)), floor, level.tiles) for level in first]
     shape = raw[0].shape
     baseline = independent_tiles(train, shape, np.random.default_rng(seed), count)
     k = min(window, *shape)
     held_levels = [place_endpoints(t, corpus.tileset, corpus.legend, corpus.view) for t in held]
     return LevelModelResult(
         generator=generator.name, levels=count, shape=shape,
+        first_draw_playability=playability_rate(first, corpus.view),
         raw_playability=playability_rate(raw, corpus.view),
         repaired_playability=playability_rate(repaired, corpus.view),
         repaired_share=float(np.mean([not np.array_equal(a.tiles, b.tiles) for a, b in zip(raw, repaired)])),

@@ -110,6 +110,14 @@ def load_model(folder: str | os.PathLike[str]) -> Generator[Any]:
     return generator
 
 
+def read_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """The saved config of a model folder as plain data (no weights are read)."""
+    config = _read_document(Path(folder)).get("config", {})
+    if not isinstance(config, dict):
+        raise CheckpointError(f"'{folder}': the config in {MODEL_FILE} is not an object")
+    return config
+
+
 def _read_document(source: Path) -> dict[str, Any]:
     if not source.is_dir():
         raise CheckpointError(f"model folder '{source}' does not exist")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,8 +58,16 @@ def generator_class(name: str) -> type[Generator[Any]]:
 
 
 def info(name: str) -> GeneratorInfo:
+    """What ``name`` is; a learned name's defaults are its shipped model's settings (what get() gives)."""
     cls = generator_class(name)
-    return GeneratorInfo(cls.name, cls.kind, cls.content_type.__name__, cls.description, cls.Config.params())
+    params = cls.Config.params()
+    shipped = cls.pretrained_folder()
+    from procgen.generators.folder import is_model_folder, read_config
+
+    if shipped is not None and is_model_folder(shipped):
+        saved = read_config(shipped)
+        params = {k: replace(spec, default=saved.get(k, spec.default)) for k, spec in params.items()}
+    return GeneratorInfo(cls.name, cls.kind, cls.content_type.__name__, cls.description, params)
 
 
 def get(name: str, **params: Any) -> Generator[Any]:

@@ -8,10 +8,12 @@ every random number a level needs from that seed's own ``torch.Generator``; ``de
 turns the noise into tile ids with no randomness, on one thread, one level at a time, so
 a level never depends on the batch it was in or the machine's core count.
 
-Every level then gets spawn and goal by the shared rule of ``procgen.levels.endpoints``
-and, with ``repair=True`` (the default, top-down views), the minimal repair of
-``procgen.levels.playability``: ``generate`` returns playable levels. ``repair=False``
-gives the raw levels the model drew.
+Every level then gets spawn and goal by the shared rule of ``procgen.levels.endpoints``.
+``generate`` draws up to ``draws`` levels from the seed's stream and returns the first
+that is playable as drawn (generate and test); when none is, it returns the first with
+the minimal repair of ``procgen.levels.playability`` (``repair=True``, top-down views), so
+``generate`` returns playable levels. ``repair=False`` returns the unedited draw;
+``draws=1, repair=False`` is the model's first draw alone.
 
 The corpus's legend (tile chars to tags) travels with the weights, as UTF-8 JSON bytes in
 the safetensors file, so a model folder alone says what its tiles mean.
@@ -37,7 +39,7 @@ from procgen.generators.base import Generator
 from procgen.generators.config import GeneratorConfig, param
 from procgen.generators.learned.base import init_parameters, one_thread
 from procgen.levels.endpoints import marker_ids, place_endpoints
-from procgen.levels.playability import repair
+from procgen.levels.playability import is_playable, repair
 from procgen.seeding import torch_generator
 
 LEGEND_KEY = "corpus.legend"
@@ -52,6 +54,8 @@ class LearnedLevelConfig(GeneratorConfig):
     height: int = param(64, "rows of a generated level (set by fit to the corpus's tallest level)", ge=4, le=1024)
     repair: bool = param(True, "place spawn and goal and repair the level so the goal is reachable "
                                "(top-down); false gives the raw level the model drew")
+    draws: int = param(8, "levels drawn per seed until one is playable as drawn (generate and test); "
+                          "1 = the model's first draw only", ge=1, le=64)
     tiles: int = param(8, "tile kinds in the corpus legend; set by fit (must match the weights)", ge=2, le=64)
     view: str = param("top-down", "top-down or side-view; set by fit from the corpus", choices=VIEWS)
     window: int = param(16, "side of the square training windows cut from the corpus levels", ge=8, le=128)
@@ -154,17 +158,31 @@ class LearnedLevel(Generator[TileMap]):
 
     # ---- Generator -------------------------------------------------------------------
     def _generate(self, stream: np.random.SeedSequence) -> TileMap:
+        # Generate and test: up to `draws` levels from the seed's one torch stream, drawn in
+        # order (fixed shapes), keep the first that is playable as drawn; else repair the first.
         c = self.config
-        noise = self.draw_noise(torch_generator(stream), c.height, c.width)
+        generator = torch_generator(stream)
+        first = None
+        for _ in range(c.draws):
+            level = self._draw(generator)
+            if is_playable(level, view=c.view):
+                return level
+            first = first or level
+        assert first is not None  # draws >= 1
+        if c.repair and c.view == "top-down":
+            return repair(first)
+        return first
+
+    def _draw(self, generator: torch.Generator) -> TileMap:
+        """One level as the model draws it, with spawn and goal placed by the rule."""
+        c = self.config
+        noise = self.draw_noise(generator, c.height, c.width)
         with torch.no_grad(), one_thread():
             ids = self.decode(noise, c.height, c.width)
         grid = ids.numpy().astype(np.int32)  # (H, W)
         if grid.shape != (c.height, c.width):
             raise RuntimeError(f"{self.name} decoded {grid.shape}, not {(c.height, c.width)}")  # a bug
-        level = place_endpoints(grid, self.tileset, self.legend, c.view)
-        if c.repair and c.view == "top-down":
-            level = repair(level)
-        return level
+        return place_endpoints(grid, self.tileset, self.legend, c.view)
 
     # ---- training and weights --------------------------------------------------------
     def fit(self, data: LevelCorpus | str | os.PathLike[str], *, out: Any = None, resume: bool = False,
