@@ -26,8 +26,12 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
-    """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
+def atomic_open(path: str | os.PathLike[str], *, durable: bool = True) -> Iterator[IO[bytes]]:
+    """Open a temporary file beside ``path``; rename it over ``path`` only on success.
+
+    ``durable=False`` skips the fsync: the file is still whole or absent after a killed
+    process, but a power cut may lose it (callers that verify hashes on rerun can afford that).
+    """
     target = check_output_path(path)
     temp_name = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
     try:
@@ -38,8 +42,9 @@ def atomic_open(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     try:
         with os.fdopen(handle, "wb") as stream:
             yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.replace(temp_name, target)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):

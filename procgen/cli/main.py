@@ -8,11 +8,11 @@ import sys
 from typing import NoReturn, Sequence
 
 from procgen._version import __version__
-from procgen.cli import catalog, compare, data, demo, generate, train
+from procgen.cli import catalog, compare, data, demo, export, generate, train
 from procgen.errors import ProcgenError
 
 COMMANDS = (catalog.ListCommand, catalog.InfoCommand, generate.GenerateCommand, train.TrainCommand, compare.CompareCommand,
-            data.DataCommand, demo.DemoCommand)
+            data.DataCommand, demo.DemoCommand, export.ExportCommand)
 
 
 class Parser(argparse.ArgumentParser):

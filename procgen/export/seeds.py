@@ -1,0 +1,132 @@
+"""Which seeds an export covers: a range ``START:STOP[:STEP]`` or a file of seeds.
+
+A seeds file holds one seed per line, an int or text (``mossy-canyon``); blank lines and
+lines starting with ``#`` are skipped. Every seed is checked before any work, and an
+error names the file and line, so a typo never leaves half an export behind.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from procgen.errors import SeedError
+from procgen.seeding import SEED_LIMIT, normalize_seed
+
+_RANGE = re.compile(r"\s*([0-9]+)\s*:\s*([0-9]+)\s*(?::\s*([0-9]+)\s*)?")
+
+
+@dataclass(frozen=True)
+class Seed:
+    """One seed of an export: its int value and, for a text seed, the text as given."""
+
+    value: int
+    text: str | None = None
+
+
+class SeedList(Sequence[Seed]):
+    """An ordered, duplicate-free list of seeds; a range stays lazy (0:10**9 costs nothing)."""
+
+    def __init__(self, values: range | Sequence[Seed], source: str) -> None:
+        self._values = values
+        self.source = source
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        item = self._values[index]
+        if isinstance(index, slice):
+            return SeedList(item, self.source)
+        return Seed(item) if isinstance(item, int) else item
+
+    def __iter__(self) -> Iterator[Seed]:
+        for item in self._values:
+            yield Seed(item) if isinstance(item, int) else item
+
+
+def as_seed_list(values: SeedList | Iterable[int | str | Seed]) -> SeedList:
+    """Seeds given as a SeedList, or as ints, text or Seeds (checked, no repeats)."""
+    if isinstance(values, SeedList):
+        return values
+    seeds: list[Seed] = []
+    seen: set[int] = set()
+    for item in values:
+        seed = item if isinstance(item, Seed) else _given_seed(item)
+        if seed.value in seen:
+            raise SeedError(f"seed {item!r} is listed twice (it is seed {seed.value}); list each seed once")
+        seen.add(seed.value)
+        seeds.append(seed)
+    return SeedList(seeds, "list")
+
+
+def _given_seed(item: int | str) -> Seed:
+    value = normalize_seed(item)
+    return Seed(value, item if isinstance(item, str) and not re.fullmatch(r"\s*[+-]?[0-9]+\s*", item) else None)
+
+
+def parse_seeds(spec: str | os.PathLike[str]) -> SeedList:
+    """``START:STOP[:STEP]`` (STOP excluded) or the path of a seeds file."""
+    text = os.fspath(spec)
+    match = _RANGE.fullmatch(text)
+    if match:
+        return _range(text, *match.groups())
+    path = Path(text)
+    if ":" in text and not path.exists():
+        raise SeedError(f"bad seed range {text!r}: use START:STOP or START:STOP:STEP with ints "
+                        "0 <= START < STOP <= 2**64, e.g. 0:10000")
+    if not path.is_file():
+        raise SeedError(f"--seeds {text!r} is neither a range START:STOP[:STEP] (e.g. 0:10000) nor a "
+                        "seeds file; for one seed use N:N+1")
+    return _read_file(path)
+
+
+def _range(text: str, start: str, stop: str, step: str | None) -> SeedList:
+    first, last, stride = int(start), int(stop), int(step or 1)
+    if stride < 1:
+        raise SeedError(f"bad seed range {text!r}: STEP must be at least 1")
+    if first >= last:
+        raise SeedError(f"bad seed range {text!r}: START must be below STOP (STOP is excluded)")
+    if last > SEED_LIMIT:
+        raise SeedError(f"bad seed range {text!r}: seeds are ints in [0, 2**64), so STOP is at most 2**64")
+    seeds = range(first, last, stride)
+    if seeds.stop - seeds.start > sys.maxsize:  # len() of the range would overflow
+        raise SeedError(f"bad seed range {text!r}: more seeds than one export can count; split it")
+    return SeedList(seeds, text)
+
+
+def _read_file(path: Path) -> SeedList:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise SeedError(f"seeds file '{path}' is not UTF-8 text") from None
+    except OSError as exc:
+        raise SeedError(f"cannot read seeds file '{path}': {exc.strerror or exc}") from None
+    seeds: list[Seed] = []
+    first_line: dict[int, int] = {}
+    for number, line in enumerate(lines, start=1):
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        seed = _line_seed(path, number, entry)
+        if seed.value in first_line:
+            raise SeedError(f"'{path}' line {number}: seed {entry!r} repeats line {first_line[seed.value]} "
+                            f"(both are seed {seed.value}); list each seed once")
+        first_line[seed.value] = number
+        seeds.append(seed)
+    if not seeds:
+        raise SeedError(f"seeds file '{path}' lists no seeds (one int or text seed per line, # for comments)")
+    return SeedList(seeds, str(path))
+
+
+def _line_seed(path: Path, number: int, entry: str) -> Seed:
+    try:
+        value = normalize_seed(entry)
+    except SeedError as exc:
+        raise SeedError(f"'{path}' line {number}: {exc}") from None
+    is_number = re.fullmatch(r"[+-]?[0-9]+", entry) is not None
+    return Seed(value, None if is_number else entry)
