@@ -1,1 +1,559 @@
-"""level/transformer: being written (this module registers nothing yet)."""
+"""level/transformer: an autoregressive tile model over a causal neighbourhood, steered by a density.
+
+Model. A level's tiles x_(r,c) are scanned in raster order (row by row, left to right) and
+
+    p(x | d) = prod_(r,c) p(x_(r,c) | N(r,c), d)
+
+where N(r,c) is the tile's causal neighbourhood: the ``rows`` (R) rows above it within
+columns c-L..c+L (L = ``reach``) and the L tiles to its left in its own row, positions
+outside the level being a BORDER token, and d is the CONTROL: the share of tiles carrying
+``control_tag`` (e.g. "solid") to aim for (see Control below). Every factor is a softmax
+over the tile kinds (spawn/goal markers masked out), so ``log_prob`` is exact: the sum of
+the per-tile log-probabilities.
+
+Network: a tiny transformer with one query token. Each context slot is a token, the
+embedding of its tile (or BORDER) plus a learned embedding of the slot; the query token
+starts as an embedding of the control (RBF features) and passes through ``layers``
+pre-norm blocks of multi-head attention *to the context tokens* plus a feed-forward layer;
+the tile's logits are read from it. Context tokens are not re-encoded by each other
+(cross-attention only), so a token's keys and values depend on its (slot, tile) pair alone
+and come from a table of R(2L+1)+L slots x (tiles + 1) rows computed once per step (or per
+level when sampling): a sampling pass is a few dozen small ops (``_Sampler``, the same
+function as the module's forward up to float rounding, checked by the tests).
+
+Training is parallel: from each training window a random subset of ``tiles_per_window``
+tiles (from the training generator) is scored, each with its context gathered from the
+window (outside the window = BORDER, the level edge as the sampler sees it); the loss is the
+mean cross-entropy.
+
+Sampling is a wavefront: tile (r,c) depends only on tiles with an earlier time
+t = c + (L+1) r, so all tiles of one t are drawn in one batched pass, W + (L+1)(H-1)
+passes per level. ``draw_noise`` takes one uniform per tile (and one for the natural
+density); a tile is the inverse CDF of its masked softmax at ``temperature`` at its uniform.
+
+Control. A training tile has two conditions, both shares of ``control_tag`` tiles: its
+window's (global) and the one in the (2r+1) x (2r+1) box centred on it (local, r =
+``control_radius``, clipped to the window). The local share is a position-free statistic of
+which about half lies after the tile in scan order, so the model learns to *make* the share
+it is asked for; a random LOCAL_DROP of the training tiles get a null local condition (a
+flag, as in classifier-free guidance), which leaves the window share alone.
+
+- ``density`` in [0, 1] asks for that share, both conditions set to it: a level of any size
+  comes out near it everywhere.
+- ``density = -1`` (the default, "natural") draws the window share by the seed from
+  DENSITY_QUANTILES quantiles of the training windows' shares (stored with the weights),
+  uniformly, with a null local condition, so the share varies across a level as the
+  corpus's does. The natural model is the mixture p(x) = (1/K) sum_k p(x | d_k, null).
+
+``log_prob(level)`` (density None) is that mixture's exact log-likelihood;
+``log_prob(level, density)`` the steered model's. Both are at the config's ``temperature``
+(1 = the trained model), i.e. the likelihood of what ``generate``'s draws are drawn from,
+before spawn/goal are placed (markers are scored as the floor tile they stand on).
+
+Tried and dropped: the window share alone steered weakly (it is largely explained by the
+context already drawn: overworld mountains asked 0.3 came out 0.06); the local share alone
+made the natural mixture a poor density (held-out overworld 0.38 nats/tile against 0.28: a
+level's share is not constant); a learned null for both, as the natural mode, drifted to
+too much "solid" on vglc-rooms (58% against the corpus's 36%, 3% raw playability).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from procgen.content import TileMap
+from procgen.datasets.levels import LevelCorpus, load_corpus
+from procgen.errors import ContentError, ParameterError
+from procgen.generators.config import param
+from procgen.generators.learned.base import one_thread
+from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig
+from procgen.generators.registry import register
+from procgen.levels.endpoints import marker_ids
+
+__all__ = ["TransformerLevelConfig", "TransformerLevel", "context_offsets", "wavefront_time",
+           "default_control_tag", "control_features", "box_shares"]
+
+DENSITY_QUANTILES = 16  # natural densities: this many training-window quantiles, drawn uniformly
+LOCAL_DROP = 0.5  # share of training tiles whose local (box) condition is null
+RBF_CENTRES = 8  # a share's features: the share itself and Gaussian bumps at 0, 1/7, ..., 1
+CONTROL_FEATURES = 2 * (1 + RBF_CENTRES) + 1  # both shares' features and the local null flag
+VALIDATION_WINDOWS = 512  # validation scores a fixed subset of windows and tiles (cost bounded)
+CHUNK = 8192  # tiles per forward pass in log_prob and validation (memory bounded)
+U_MIN = 1e-7  # a uniform of exactly 0 would pick a masked first tile; nudge it inside (0, 1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransformerLevelConfig(LearnedLevelConfig):
+    """Options of level/transformer (besides every learned level model's)."""
+
+    rows: int = param(3, "rows above a tile that it sees (R)", ge=1, le=8)
+    reach: int = param(4, "columns a tile sees to each side in the rows above and to its left (L)", ge=1, le=16)
+    d_model: int = param(48, "width of the transformer", ge=8, le=256)
+    heads: int = param(4, "attention heads (must divide d_model)", ge=1, le=16)
+    layers: int = param(2, "transformer blocks", ge=1, le=8)
+    tiles_per_window: int = param(32, "tiles scored per training window each step (a random subset: windows "
+                                      "overlap, so scoring all of them repeats the same contexts)", ge=1, le=16384)
+    control_tag: str = param("solid", "tag whose share `density` steers; fit sets it to 'solid' if the corpus "
+                                      "legend has it, else the most common tag of a non-walkable tile (must match "
+                                      "the weights)")
+    control_radius: int = param(4, "the control is the share of control_tag tiles in the (2r+1) x (2r+1) box "
+                                   "around a tile (clipped to the training window)", ge=1, le=64)
+    density: float = param(-1.0, "share of control_tag tiles to aim for, in [0, 1]; -1 = natural (a share drawn "
+                                 "by the seed from the training windows' shares)", ge=-1.0, le=1.0)
+    temperature: float = param(1.0, "sampling temperature of every tile's softmax (1 = the trained model)",
+                               gt=0.0, le=10.0)
+
+    def validate(self) -> None:
+        super().validate()
+        if self.d_model % self.heads:
+            raise ParameterError(f"parameter heads must divide d_model ({self.d_model}), got {self.heads}")
+        if self.density != -1.0 and self.density < 0.0:
+            raise ParameterError(f"parameter density must be -1 (natural) or in [0, 1], got {self.density}")
+
+
+# ---- the causal neighbourhood and the wavefront ----------------------------------------
+def context_offsets(rows: int, reach: int) -> np.ndarray:
+    """(S, 2) int (dr, dc) of the context slots: R rows above x (2L+1) columns, then L to the left."""
+    above = [(dr, dc) for dr in range(-rows, 0) for dc in range(-reach, reach + 1)]
+    left = [(0, dc) for dc in range(-reach, 0)]
+    return np.array(above + left, dtype=np.int64).reshape(-1, 2)
+
+
+def wavefront_time(height: int, width: int, reach: int) -> np.ndarray:
+    """(H, W) int: the pass t = c + (L+1) r in which tile (r, c) is drawn; every tile of its
+    context has a smaller t, so the tiles of one t are independent given the earlier ones."""
+    r, c = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
+    return c + (reach + 1) * r
+
+
+def _context_index(height: int, width: int, rows: int, reach: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flat indices into a grid padded with BORDER (R rows on top, L columns each side):
+    (H*W,) of each tile and (H*W, S) of its context slots, tiles in raster order."""
+    padded_w = width + 2 * reach
+    r, c = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
+    pos = ((r + rows) * padded_w + (c + reach)).ravel()  # (H*W,)
+    offsets = context_offsets(rows, reach)
+    return pos, pos[:, None] + (offsets[:, 0] * padded_w + offsets[:, 1])[None, :]
+
+
+def _padded(grids: torch.Tensor, rows: int, reach: int, border: int) -> torch.Tensor:
+    """(B, H, W) ids -> (B, H+R, W+2L) with BORDER above and on both sides."""
+    return F.pad(grids, (reach, reach, rows, 0), value=border)
+
+
+def _share_features(share: torch.Tensor) -> torch.Tensor:
+    """(N,) shares in [0, 1] -> (N, 1 + RBF_CENTRES): the share and Gaussian bumps."""
+    centres = torch.linspace(0.0, 1.0, RBF_CENTRES)
+    bumps = torch.exp(-0.5 * ((share[:, None] - centres[None, :]) * (RBF_CENTRES - 1)) ** 2)
+    return torch.cat([share[:, None], bumps], dim=1)
+
+
+def control_features(control: torch.Tensor) -> torch.Tensor:
+    """(N, 2) (window share, local share; NaN = null) -> (N, CONTROL_FEATURES): the features of
+    each share, the local ones zero when null, and the null flag."""
+    null = torch.isnan(control[:, 1])
+    local = _share_features(torch.where(null, 0.0, control[:, 1])) * (~null)[:, None]
+    return torch.cat([_share_features(control[:, 0]), local, null[:, None].float()], dim=1)
+
+
+
+def box_shares(mask: torch.Tensor, radius: int) -> torch.Tensor:
+    """(B, k, k) bool -> (B, k, k) float: the share of True in the (2r+1)^2 box around each
+    cell, clipped to the grid (an integral image: four lookups per cell)."""
+    k = mask.shape[1]
+    integral = F.pad(mask.double().cumsum(1).cumsum(2), (1, 0, 1, 0))  # (B, k+1, k+1)
+    cells = torch.arange(k)
+    lo, hi = (cells - radius).clamp(min=0), (cells + radius + 1).clamp(max=k)  # (k,) box edges
+    total = (integral[:, hi][:, :, hi] - integral[:, lo][:, :, hi]
+             - integral[:, hi][:, :, lo] + integral[:, lo][:, :, lo])
+    area = ((hi - lo)[:, None] * (hi - lo)[None, :]).double()
+    return (total / area).float()
+
+
+def default_control_tag(corpus: LevelCorpus) -> str:
+    """'solid' if the legend has it, else the most common tag of a non-walkable tile."""
+    tags = corpus.legend["tiles"]
+    if any("solid" in tags[t.char] for t in corpus.tileset):
+        return "solid"
+    counts = np.bincount(np.concatenate([level.tiles.ravel() for level in corpus.levels]),
+                         minlength=len(corpus.tileset))
+    score: dict[str, int] = {}
+    for tile in corpus.tileset:
+        if not tile.walkable:
+            for tag in tags[tile.char]:
+                score[tag] = 0
+    for i, tile in enumerate(corpus.tileset):
+        for tag in tags[tile.char]:
+            if tag in score:
+                score[tag] += int(counts[i])
+    if not score:
+        raise ParameterError("the corpus has no non-walkable tile to steer; set control_tag to one of its tags")
+    return min(score, key=lambda tag: (-score[tag], tag))
+
+
+# ---- the network ------------------------------------------------------------------------
+class QueryBlock(nn.Module):
+    """Pre-norm block: the query attends to the context tokens (multi-head), then a feed-forward layer.
+
+    A context token's key and value depend on its (slot, tile) pair alone, so the block works
+    from per-row tables (row = (slot * vocab + tile) * heads + head, see :meth:`tables`): the
+    scores of a query against every row are one linear map of its normed state (W_q and
+    1/sqrt(e) folded into the keys), and each row's value is stored already through the output
+    projection (its bias split over the heads: a head's attention weights sum to 1). A tile's
+    scores are gathered from its rows, softmaxed per head over its slots, and its update is
+    the attention-weighted sum of its value rows: standard attention, written for small passes.
+    """
+
+    def __init__(self, d: int, heads: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.norm_kv = nn.LayerNorm(d)
+        self.kv = nn.Linear(d, 2 * d)
+        self.norm_q = nn.LayerNorm(d)
+        self.q = nn.Linear(d, d)
+        self.proj = nn.Linear(d, d)
+        self.norm_ff = nn.LayerNorm(d)
+        self.ff1 = nn.Linear(d, 4 * d)
+        self.ff2 = nn.Linear(4 * d, d)
+
+    def tables(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(J, d) context tokens (every slot and tile) -> score weight (J*h, d), score bias (J*h,)
+        and projected values (J*h, d)."""
+        d = tokens.shape[1]
+        h, e = self.heads, d // self.heads
+        k, v = self.kv(self.norm_kv(tokens)).view(-1, 2, h, e).unbind(1)  # (J, h, e) each
+        score_w = torch.einsum("jhe,hed->jhd", k, self.q.weight.view(h, e, d) / math.sqrt(e)).reshape(-1, d)
+        score_b = torch.einsum("jhe,he->jh", k, self.q.bias.view(h, e) / math.sqrt(e)).reshape(-1)
+        values = (torch.einsum("jhe,dhe->jhd", v, self.proj.weight.view(d, h, e)) + self.proj.bias / h)
+        return score_w, score_b, values.reshape(-1, d)
+
+    def forward(self, x: torch.Tensor, index: torch.Tensor, tables: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """x (N, d) queries, index (N, h*S) their table rows (head-major) -> (N, d)."""
+        score_w, score_b, values = tables
+        n = len(index)
+        scores = F.linear(self.norm_q(x), score_w, score_b).gather(1, index)  # (N, h*S)
+        att = scores.view(n, self.heads, -1).softmax(dim=-1).view(n, -1)  # per head over the slots
+        # Weights onto every row (a tile's rows are distinct), then one product: cheaper to train
+        # than embedding_bag, whose backward sorts the indices.
+        spread = torch.zeros(n, len(values)).scatter(1, index, att)  # (N, J*h)
+        x = x + spread @ values
+        return x + self.ff2(F.silu(self.ff1(self.norm_ff(x))))
+
+
+class ContextTransformer(nn.Module):
+    """Logits of a tile from its context tokens (N, S) and its control (N, 2): (window share, local share or NaN)."""
+
+    def __init__(self, tiles: int, slots: int, d: int, heads: int, layers: int) -> None:
+        super().__init__()
+        self.vocab = tiles + 1  # the tiles and BORDER
+        self.heads = heads
+        self.token = nn.Embedding(self.vocab, d)
+        self.slot = nn.Parameter(torch.zeros(slots, d))  # learned position embedding per neighbourhood slot
+        self.control = nn.Linear(CONTROL_FEATURES, d)  # the query token: an embedding of the control
+        self.blocks = nn.ModuleList(QueryBlock(d, heads) for _ in range(layers))
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, tiles)
+
+    def tokens(self) -> torch.Tensor:
+        """(S * vocab, d): every (slot, tile) context token, row slot * vocab + tile."""
+        return (self.slot[:, None, :] + self.token.weight[None, :, :]).reshape(-1, self.slot.shape[1])
+
+    def rows(self, context: torch.Tensor) -> torch.Tensor:
+        """(N, S) token ids -> (N, h*S) table rows, head-major: ((slot*vocab + tile)*h + head)."""
+        n, s = context.shape
+        base = (torch.arange(s) * self.vocab * self.heads)[None, :] + torch.arange(self.heads)[:, None]  # (h, S)
+        return (context[:, None, :] * self.heads + base[None]).view(n, -1)
+
+    def forward(self, context: torch.Tensor, control: torch.Tensor) -> torch.Tensor:
+        """context (N, S) ids in [0, tiles] (tiles = BORDER), control (N, 2) -> (N, tiles) logits."""
+        tokens, index = self.tokens(), self.rows(context)
+        x = self.control(control_features(control))  # (N, d)
+        for block in self.blocks:
+            x = block(x, index, block.tables(tokens))
+        return self.head(self.norm(x))
+
+
+# ---- the generator ------------------------------------------------------------------------
+@register
+class TransformerLevel(LearnedLevel):
+    name = "level/transformer"
+    description = ("autoregressive tile model: a tiny transformer reads each tile's causal neighbourhood "
+                   "(rows above, tiles to the left) and a density control; wavefront sampling; exact log_prob")
+    Config = TransformerLevelConfig
+    config: TransformerLevelConfig
+
+    def __init__(self, config: TransformerLevelConfig | None = None, /, **params: Any) -> None:
+        super().__init__(config, **params)
+        self._index_cache: dict[tuple[int, int], tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]] = {}
+
+    # ---- sizes ------------------------------------------------------------------------
+    @property
+    def border(self) -> int:
+        return self.config.tiles
+
+    @property
+    def slots(self) -> int:
+        return self.config.rows * (2 * self.config.reach + 1) + self.config.reach
+
+    def build(self) -> nn.Module:
+        c = self.config
+        return ContextTransformer(c.tiles, self.slots, c.d_model, c.heads, c.layers)
+
+    # ---- the control --------------------------------------------------------------------
+    def control_mask(self) -> torch.Tensor:
+        """(T,) bool: the tiles carrying ``control_tag``; checked against the trained one."""
+        tag = self.config.control_tag
+        known = sorted({t for tags in self.legend["tiles"].values() for t in tags})
+        if tag not in known:
+            raise ParameterError(f"control_tag {tag!r} is no tag of this model's legend; its tags are "
+                                 f"{', '.join(known)}")
+        mask = self.tag_masks([tag])[0]
+        trained = self.extras.get("control")
+        if trained is not None and not np.array_equal(np.asarray(trained, dtype=bool), mask.numpy()):
+            names = [t.char for t, m in zip(self.tileset, trained) if m]
+            raise ParameterError(f"this model was trained to steer the tiles {''.join(names)!r}, not "
+                                 f"control_tag {tag!r}; retrain it with that control_tag")
+        return mask
+
+    # ---- training -------------------------------------------------------------------------
+    def natural_densities(self) -> torch.Tensor:
+        """(K,) float32: the training windows' control shares at K quantiles (0.5 when untrained)."""
+        stored = self.extras.get("densities")
+        return torch.full((1,), 0.5) if stored is None else torch.from_numpy(np.asarray(stored, np.float32))
+
+    def prepare(self, train_x: torch.Tensor) -> None:
+        shares = self.control_mask()[train_x].double().mean(dim=(1, 2)).numpy()  # (N,) per window
+        levels = (np.arange(DENSITY_QUANTILES) + 0.5) / DENSITY_QUANTILES
+        self.extras["densities"] = np.quantile(shares, levels).astype(np.float32)
+        self.extras["control"] = self.control_mask().numpy().astype(np.uint8)
+        # The floor markers stand on (data.floor_id's rule, over the training windows).
+        counts = np.bincount(train_x.reshape(-1).numpy(), minlength=self.config.tiles).astype(np.float64)
+        usable = np.array([t.walkable for t in self.tileset]) & ~self.blocked.numpy()
+        self.extras["floor"] = np.array([int(np.argmax(np.where(usable, counts + 1, -1)))], dtype=np.int64)
+
+    def _window_batch(self, windows: torch.Tensor, picks: torch.Tensor,
+                      null: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """windows (B, k, k), picks (B, n) flat tile indices, null (B, n) bool -> context (B*n, S),
+        targets (B*n,), controls (B*n, 2): the window's share and the tile's box share (NaN where
+        null)."""
+        c = self.config
+        b, k, _ = windows.shape
+        pos, ctx = _context_index(k, k, c.rows, c.reach)
+        pos_t, ctx_t = torch.from_numpy(pos), torch.from_numpy(ctx)  # (k*k,), (k*k, S)
+        flat = _padded(windows, c.rows, c.reach, self.border).reshape(b, -1)  # (B, P)
+        context = torch.gather(flat, 1, ctx_t[picks].reshape(b, -1)).reshape(-1, ctx.shape[1])  # (B*n, S)
+        targets = torch.gather(flat, 1, pos_t[picks]).reshape(-1)  # (B*n,)
+        mask = self.control_mask()[windows]  # (B, k, k)
+        boxes = box_shares(mask, c.control_radius).reshape(b, -1)  # (B, k*k)
+        local = torch.gather(boxes, 1, picks).masked_fill(null, float("nan"))  # (B, n)
+        share = mask.float().mean(dim=(1, 2))[:, None].expand_as(local)  # (B, n)
+        return context, targets, torch.stack([share, local], dim=-1).reshape(-1, 2)
+
+    def training_step(self, batch: torch.Tensor, optimizers: list[torch.optim.Optimizer],
+                      generator: torch.Generator) -> dict[str, float]:
+        b, k, _ = batch.shape
+        n = min(self.config.tiles_per_window, k * k)
+        picks = torch.rand(b, k * k, generator=generator).argsort(dim=1)[:, :n]  # (B, n) distinct tiles
+        null = torch.rand(b, n, generator=generator) < LOCAL_DROP
+        context, targets, controls = self._window_batch(batch, picks, null)
+        loss = F.cross_entropy(self.module(context, controls), targets)
+        optimizers[0].zero_grad()
+        loss.backward()
+        optimizers[0].step()
+        return {"loss": float(loss.detach())}
+
+    def validation_loss(self, data: torch.Tensor, generator: torch.Generator) -> float:
+        # A fixed subset (its own generator, not the training one) so epochs compare.
+        fixed = torch.Generator().manual_seed(0)
+        if len(data) > VALIDATION_WINDOWS:
+            data = data[torch.randperm(len(data), generator=fixed)[:VALIDATION_WINDOWS].sort().values]
+        b, k, _ = data.shape
+        n = min(4 * self.config.tiles_per_window, k * k)
+        picks = torch.rand(b, k * k, generator=fixed).argsort(dim=1)[:, :n]
+        null = torch.rand(b, n, generator=fixed) < LOCAL_DROP
+        context, targets, controls = self._window_batch(data, picks, null)
+        total = 0.0
+        for start in range(0, len(targets), CHUNK):
+            part = slice(start, start + CHUNK)
+            logits = self.module(context[part], controls[part])
+            total += float(F.cross_entropy(logits, targets[part], reduction="sum"))
+        return total / len(targets)
+
+    def fit(self, data: LevelCorpus | str | os.PathLike[str], *, out: Any = None, resume: bool = False,
+            progress: bool = False, **params: Any) -> "TransformerLevel":
+        """As :meth:`LearnedLevel.fit`; ``control_tag`` defaults to the corpus's (see the config)."""
+        corpus = data if isinstance(data, LevelCorpus) else load_corpus(data)
+        tags = {t for tile_tags in corpus.legend["tiles"].values() for t in tile_tags}
+        tag = params.get("control_tag", self.config.control_tag)
+        if "control_tag" in params and tag not in tags:
+            raise ParameterError(f"control_tag {tag!r} is no tag of the corpus legend; its tags are "
+                                 f"{', '.join(sorted(tags))}")
+        params["control_tag"] = tag if tag in tags else default_control_tag(corpus)
+        return super().fit(corpus, out=out, resume=resume, progress=progress, **params)  # type: ignore[return-value]
+
+    # ---- sampling -------------------------------------------------------------------------
+    def draw_noise(self, generator: torch.Generator, height: int, width: int) -> dict[str, torch.Tensor]:
+        return {"density": torch.rand(1, generator=generator),  # picks the natural density
+                "tiles": torch.rand(height, width, generator=generator)}  # one uniform per tile
+
+    def control_for(self, uniform: torch.Tensor) -> tuple[float, float]:
+        """A level's (window share, local share): the config's density for both, or (natural) a
+        window share picked by ``uniform`` (1,) and a null local share (NaN)."""
+        self.control_mask()  # the control_tag must be the one the weights were trained to steer
+        if self.config.density >= 0.0:
+            return float(self.config.density), float(self.config.density)
+        table = self.natural_densities()
+        return float(table[min(int(float(uniform[0]) * len(table)), len(table) - 1)]), float("nan")
+
+    def _wavefront(self, height: int, width: int) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        """(order (H*W,) of the tiles by pass, per-pass tile positions and context positions in the
+        padded grid); cached per size."""
+        key = (height, width)
+        if key not in self._index_cache:
+            c = self.config
+            pos, ctx = _context_index(height, width, c.rows, c.reach)
+            t = wavefront_time(height, width, c.reach).ravel()
+            order = np.argsort(t, kind="stable")
+            sizes = np.bincount(t).tolist()
+            self._index_cache[key] = (torch.from_numpy(order), list(torch.from_numpy(pos[order]).split(sizes)),
+                                      list(torch.from_numpy(ctx[order]).split(sizes)))
+        return self._index_cache[key]
+
+    def _sampler(self, control: tuple[float, float]) -> "_Sampler":
+        """The network's per-level constants for the wavefront (see :class:`_Sampler`)."""
+        return _Sampler(self.module, control, self.config.temperature, self.blocked)  # type: ignore[arg-type]
+
+    def sample(self, noise: dict[str, torch.Tensor], height: int, width: int,
+               record: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Tile ids (H, W), and with ``record`` the probability (H, W) each tile was drawn with."""
+        c = self.config
+        order, positions, contexts = self._wavefront(height, width)
+        net = self._sampler(self.control_for(noise["density"]))
+        uniforms = noise["tiles"].reshape(-1, 1)[order].clamp_min(U_MIN).split([len(p) for p in positions])
+        grid = torch.full(((height + c.rows) * (width + 2 * c.reach),), self.border, dtype=torch.long)
+        drawn = torch.ones(grid.shape, dtype=torch.float32) if record else None
+        for pos, ctx, u in zip(positions, contexts, uniforms):  # u (n, 1)
+            probs = net.probs(grid.take(ctx))  # (n, T), markers 0
+            cdf = probs.cumsum(dim=1)
+            tile = torch.searchsorted(cdf, u * cdf[:, -1:])  # (n, 1): first tile with cdf >= u
+            grid.put_(pos, tile[:, 0])
+            if drawn is not None:
+                drawn[pos] = probs.gather(1, tile)[:, 0] / cdf[:, -1]
+        crop = (slice(c.rows, None), slice(c.reach, c.reach + width))
+        ids = grid.view(height + c.rows, -1)[crop]
+        return ids, None if drawn is None else drawn.view(height + c.rows, -1)[crop]
+
+    def decode(self, noise: dict[str, torch.Tensor], height: int, width: int) -> torch.Tensor:
+        with torch.inference_mode():
+            return self.sample(noise, height, width)[0].clone()
+
+    # ---- likelihood -------------------------------------------------------------------------
+    def terrain_ids(self, level: TileMap | np.ndarray) -> torch.Tensor:
+        """(H, W) long ids with spawn/goal markers replaced by the floor (as in training)."""
+        tiles = level.tiles if isinstance(level, TileMap) else np.asarray(level)
+        if tiles.ndim != 2 or tiles.size == 0 or not np.issubdtype(tiles.dtype, np.integer):
+            raise ContentError(f"a level is a non-empty (H, W) grid of tile ids, got shape {tiles.shape}")
+        if tiles.min() < 0 or tiles.max() >= self.config.tiles:
+            raise ContentError(f"tile ids must be in [0, {self.config.tiles}) for this model")
+        if isinstance(level, TileMap) and tuple(t.char for t in level.tileset) != tuple(t.char for t in self.tileset):
+            raise ContentError(f"the level's tileset is not the one {self.name} was trained on")
+        grid = np.array(tiles, dtype=np.int64)
+        floor = int(self.extras.get("floor", np.zeros(1, dtype=np.int64))[0])
+        for marker in marker_ids(self.tileset, self.legend).values():
+            if marker is not None:
+                grid[grid == marker] = floor
+        return torch.from_numpy(grid)
+
+    def tile_log_probs(self, level: TileMap | np.ndarray, density: float,
+                       local: bool = True) -> np.ndarray:
+        """(H, W) float64: log p(x_(r,c) | its context, control) of every tile, at the temperature.
+        The control is ``density`` for both shares (steered), or with ``local=False`` the window
+        share ``density`` and a null local one (one term of the natural mixture)."""
+        if isinstance(density, bool) or not isinstance(density, numbers.Real) or not 0.0 <= float(density) <= 1.0:
+            raise ParameterError(f"density must be a share in [0, 1], got {density!r}")
+        self.control_mask()  # the control_tag must be the one the weights were trained to steer
+        control = torch.tensor([[float(density), float(density) if local else float("nan")]])  # (1, 2)
+        c, m = self.config, self.module
+        grid = self.terrain_ids(level)  # (H, W)
+        h, w = grid.shape
+        pos, ctx = _context_index(h, w, c.rows, c.reach)
+        flat = _padded(grid[None], c.rows, c.reach, self.border).reshape(-1)
+        context, targets = flat[torch.from_numpy(ctx)], flat[torch.from_numpy(pos)]  # (H*W, S), (H*W,)
+        out = torch.empty(h * w, dtype=torch.float64)
+        with torch.no_grad(), one_thread():
+            for start in range(0, h * w, CHUNK):
+                part = slice(start, start + CHUNK)
+                logits = m(context[part], control.expand(len(targets[part]), 2))
+                logits = self.mask_logits(logits / c.temperature, dim=1).log_softmax(dim=1)
+                out[part] = logits.gather(1, targets[part, None])[:, 0].double()
+        return out.view(h, w).numpy()
+
+    def log_prob(self, level: TileMap | np.ndarray, density: float | None = None) -> float:
+        """Exact log-likelihood (nats) of ``level`` in scan order: conditional on ``density``, or
+        (None) under the natural mixture over the stored training densities."""
+        if density is not None:
+            return float(self.tile_log_probs(level, density).sum())
+        terms = np.array([self.tile_log_probs(level, float(d), local=False).sum() for d in self.natural_densities()])
+        top = terms.max()
+        return float(top + np.log(np.mean(np.exp(terms - top))))
+
+
+class _Sampler:
+    """A :class:`ContextTransformer` specialised to one level: its tables computed once, the
+    weights transposed (mm + add is the cheapest small product here) and the temperature and
+    marker mask folded into the head. The first block's query is the control embedding, the
+    same for every tile, so its scores are one constant vector. A pass is the module's forward
+    written with as few ops as possible (they, not the arithmetic, cost here), equal to it up
+    to float rounding.
+    """
+
+    def __init__(self, net: ContextTransformer, control: tuple[float, float], temperature: float,
+                 blocked: torch.Tensor) -> None:
+        tokens = net.tokens()
+        self.net = net
+        self.x0 = net.control(control_features(torch.tensor([control])))  # (1, d)
+        self.shape = (self.x0.shape[1],)
+        self.base: torch.Tensor | None = None  # (1, h, S) the rows' slot and head part
+        self.offsets: dict[int, torch.Tensor] = {}  # embedding_bag offsets per pass size
+        self.blocks: list[tuple[torch.Tensor | None, ...]] = []
+        for b, block in enumerate(net.blocks):
+            score_w, score_b, values = block.tables(tokens)
+            first = F.linear(block.norm_q(self.x0), score_w, score_b)[0] if b == 0 else None  # (rows*h,)
+            self.blocks.append((first, block.norm_q.weight, block.norm_q.bias, score_w.T.contiguous(), score_b,
+                                values, block.norm_ff.weight, block.norm_ff.bias, block.ff1.weight.T.contiguous(),
+                                block.ff1.bias, block.ff2.weight.T.contiguous(), block.ff2.bias))
+        self.norm = (net.norm.weight, net.norm.bias)
+        self.weight = (net.head.weight / temperature).T.contiguous()
+        self.bias = (net.head.bias / temperature).masked_fill(blocked, float("-inf"))
+
+    def probs(self, tiles: torch.Tensor) -> torch.Tensor:
+        """(n, S) tile ids (or BORDER) of the tiles' contexts -> (n, T) tile probabilities."""
+        n, s = tiles.shape
+        heads = self.net.heads
+        if self.base is None:
+            self.base = self.net.rows(torch.zeros(1, s, dtype=torch.long)).view(1, heads, s)
+        index = (tiles[:, None, :] * heads + self.base).view(-1)  # (n*h*S,) table rows
+        if n not in self.offsets:
+            self.offsets[n] = torch.arange(0, n * heads * s, heads * s)
+        x = self.x0
+        for first, nq_w, nq_b, score_w, score_b, values, nf_w, nf_b, w1, b1, w2, b2 in self.blocks:
+            if first is not None:
+                scores = first.take(index)
+            else:
+                q = torch.layer_norm(x, self.shape, nq_w, nq_b, 1e-5)
+                scores = (torch.mm(q, score_w) + score_b).gather(1, index.view(n, -1))
+            att = scores.view(n, heads, s).softmax(dim=-1).view(-1)
+            x = x + torch.embedding_bag(values, index, self.offsets[n], False, 0, False, att, False)[0]  # (n, d)
+            hidden = F.silu(torch.mm(torch.layer_norm(x, self.shape, nf_w, nf_b, 1e-5), w1) + b1)
+            x = x + (torch.mm(hidden, w2) + b2)
+        logits = torch.mm(torch.layer_norm(x, self.shape, *self.norm, 1e-5), self.weight) + self.bias
+        return logits.softmax(dim=1)
