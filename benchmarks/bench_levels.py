@@ -70,7 +70,7 @@ def main() -> None:
     reference = procgen.get("level/overworld", width=64, height=64)
     ref_ms = median_ms(lambda: reference.generate(1), args.repeats)
     print(f"reference level/overworld 64x64: {ref_ms:.1f} ms per level")
-    header = ("| model | corpus | first draw playable | raw playable | repaired | KL (baseline, data) | KL ratio | copies | diversity "
+    header = ("| model | corpus | first draw playable | raw playable | repaired | KL (baseline, data) | KL ratio | copies (held-out) | diversity "
               "| ms per 64x64 draw (x ref); per generate | training min |")
     print(header + "\n" + "|---" * 11 + "|")
     results: dict[str, Any] = {"reference_ms": ref_ms, "models": []}
@@ -86,7 +86,7 @@ def main() -> None:
         minutes = training_minutes(folder)
         ratio = r.kl.mean / r.baseline_kl.mean
         print(f"| {folder} | {corpus_name} | {r.first_draw_playability:.0%} | {r.raw_playability:.0%} | {r.repaired_playability:.0%} | "
-              f"{r.kl.mean:.2f} ({r.baseline_kl.mean:.2f}, {r.corpus_kl.mean:.2f}) | {ratio:.2f} | {r.copies:.1%} | "
+              f"{r.kl.mean:.2f} ({r.baseline_kl.mean:.2f}, {r.corpus_kl.mean:.2f}) | {ratio:.2f} | {r.copies:.1%} ({r.corpus_copies:.1%}) | "
               f"{r.diversity:.2f} | {ms:.0f} ({ms / ref_ms:.1f}x); {ms_generate:.0f} | {minutes:.1f} |")
         verdicts = {"raw playability >= 90%": r.raw_playability >= 0.9, "repaired 100%": r.repaired_playability == 1,
                     "KL <= half baseline": ratio <= 0.5, "no copies": r.copies == 0,

@@ -42,6 +42,7 @@ class LevelModelResult:
     corpus_kl: PatternKL  # the training levels themselves to the held-out ones: the data's own floor
     diversity: float
     copies: float  # share of generated k x k windows identical to a training window
+    corpus_copies: float  # the same share for the held-out levels: how often real levels repeat a window
     nearest: float  # median normalised Hamming distance of each level's first window to the training windows
     window: int
     expressive: ExpressiveRange
@@ -54,7 +55,7 @@ class LevelModelResult:
                 "repaired_share": self.repaired_share, "kl": self.kl.mean, "kl_per_size": self.kl.per_size,
                 "baseline_kl": self.baseline_kl.mean, "corpus_kl": self.corpus_kl.mean,
                 "kl_ratio": self.kl.mean / self.baseline_kl.mean if self.baseline_kl.mean else float("nan"),
-                "diversity": self.diversity, "copies": self.copies, "nearest": self.nearest,
+                "diversity": self.diversity, "copies": self.copies, "corpus_copies": self.corpus_copies, "nearest": self.nearest,
                 "window": self.window, "corpus_raw_playability": self.corpus_raw_playability}
 
 
@@ -101,6 +102,7 @@ def evaluate_level_model(generator: Generator[Any], corpus: LevelCorpus, *, coun
         repaired_share=float(np.mean([not np.array_equal(a.tiles, b.tiles) for a, b in zip(raw, repaired)])),
         kl=pattern_kl(generated, held), baseline_kl=pattern_kl(baseline, held), corpus_kl=pattern_kl(train, held),
         diversity=diversity(generated), copies=_copy_share(generated, train, k),
+        corpus_copies=_copy_share(held, train, k),
         nearest=float(np.median(nearest_window([g[:k, :k] for g in generated], train).nearest)),
         window=k, expressive=expressive_range(repaired, corpus.view),
         corpus_raw_playability=playability_rate(held_levels, corpus.view),
