@@ -1,5 +1,5 @@
 # The two commands of README.md. Each creates .venv on first use, so on a fresh machine
-#   make run    generates previews of a river and a landscape into out/
+#   make run    generates a river, a landscape, a learned level and 8 exported Tiled levels into out/
 #   make test   runs the test suite (the command CI runs, see .ci/run)
 PYTHON ?= python3
 VENV := .venv
@@ -22,6 +22,8 @@ run: setup
 	mkdir -p out
 	$(BIN)/procgen generate river/coinflip --seed 42 -o out/river.png
 	$(BIN)/procgen generate landscape/fbm --seed mossy-canyon -o out/landscape.png
+	$(BIN)/procgen generate level/transformer --seed mossy-canyon -o out/level.png
+	$(BIN)/procgen export level/overworld --seeds 0:8 --formats png,tmx,tmj --out out/levels --no-progress
 
 test: setup
 	$(BIN)/python -m pytest -q
