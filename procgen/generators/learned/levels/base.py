@@ -167,7 +167,8 @@ class LearnedLevel(Generator[TileMap]):
             level = self._draw(generator)
             if is_playable(level, view=c.view):
                 return level
-            first = first or level
+            if first is None:
+                first = level
         assert first is not None  # draws >= 1
         if c.repair and c.view == "top-down":
             return repair(first)
