@@ -102,8 +102,9 @@ def main() -> None:
         args.images.mkdir(parents=True, exist_ok=True)
         for corpus_name, generators in by_corpus.items():
             corpus = corpora[corpus_name]
+            parts = split_corpus(corpus)
             held = [place_endpoints(t, corpus.tileset, corpus.legend, corpus.view)
-                    for t in terrain(split_corpus(corpus)["train"] + split_corpus(corpus)["holdout"], corpus)]
+                    for t in terrain(parts["train"] + parts["holdout"], corpus)]
             points = {"corpus": expressive_range(held, corpus.view)}
             points.update({f: expressive_range(g.generate_batch(range(args.levels)), corpus.view) for f, g in generators})
             expressive_range_png(points, str(args.images / f"expressive-range-{corpus_name}.png"))

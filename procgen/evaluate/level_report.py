@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -13,10 +11,9 @@ import numpy as np
 from PIL import Image
 
 from procgen.datasets.levels import LevelCorpus
-from procgen.errors import OutputError
 from procgen.evaluate.level_metrics import expressive_range, expressive_range_png
 from procgen.evaluate.level_models import LevelModelResult, evaluate_level_model
-from procgen.evaluate.report import check_report_target
+from procgen.evaluate.report import write_report_folder
 from procgen.generators.base import Generator
 from procgen.generators.learned.levels.data import split_corpus, terrain
 from procgen.levels.endpoints import place_endpoints
@@ -57,13 +54,13 @@ def samples_png(generators: Sequence[tuple[str, Generator[Any]]], seeds: range) 
 def write_level_report(results: Sequence[tuple[str, LevelModelResult]], generators: Sequence[tuple[str, Generator[Any]]],
                        corpus: LevelCorpus, out: str | os.PathLike[str], *, corpus_label: str = "corpus") -> Path:
     """report.md, report.json, samples.png (one row per generator) and expressive-range.png in ``out``."""
-    target = check_report_target(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    parts = split_corpus(corpus)
+
+    def fill(staging: Path) -> None:
         document = {"corpus": corpus_label, "results": [{"label": label, **r.as_dict()} for label, r in results]}
         (staging / "report.json").write_text(json.dumps(document, indent=2) + "\n")
         samples_png(generators, range(4)).save(staging / "samples.png")
-        levels = terrain(split_corpus(corpus)["holdout"] + split_corpus(corpus)["train"], corpus)
+        levels = terrain(parts["holdout"] + parts["train"], corpus)
         points = {"corpus": expressive_range([place_endpoints(t, corpus.tileset, corpus.legend, corpus.view)
                                               for t in levels], corpus.view)}
         points.update({label: r.expressive for label, r in results})
@@ -74,11 +71,5 @@ def write_level_report(results: Sequence[tuple[str, LevelModelResult]], generato
                  "![samples, one row per generator](samples.png)", "",
                  "![expressive range: density against linearity](expressive-range.png)", ""]
         (staging / "report.md").write_text("\n".join(lines))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    except OSError as exc:
-        raise OutputError(f"cannot write report '{target}': {exc.strerror or exc}") from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+
+    return write_report_folder(out, fill)

@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -34,13 +35,21 @@ def check_report_target(out: str | os.PathLike[str]) -> Path:
 
 def write_report(report: Comparison, out: str | os.PathLike[str]) -> Path:
     """Write the report folder ``out``; an earlier report there is replaced whole."""
-    target = check_report_target(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    def fill(staging: Path) -> None:
         (staging / "report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         samples_png(report).save(staging / "samples.png")
         histograms_png(report).save(staging / "histograms.png")
         (staging / "report.md").write_text(markdown(report))
+
+    return write_report_folder(out, fill)
+
+
+def write_report_folder(out: str | os.PathLike[str], fill: Callable[[Path], None]) -> Path:
+    """Call ``fill(staging)`` on a fresh folder beside ``out``, then swap it in for ``out`` whole."""
+    target = check_report_target(out)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        fill(staging)
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging, target)

@@ -73,6 +73,20 @@ def init_parameters(module: nn.Module, generator: torch.Generator) -> None:
                 tensor.fill_(1.0)
 
 
+def load_module_weights(module: nn.Module, weights: dict[str, np.ndarray], name: str) -> None:
+    """Load named arrays into ``module``; a CheckpointError names any missing, extra or misshapen one."""
+    expected = module.state_dict()
+    missing, extra = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
+    if missing or extra:
+        raise CheckpointError(f"weights do not match {name}'s network (missing {missing or 'none'}, "
+                              f"unexpected {extra or 'none'}); was it saved with other architecture settings?")
+    for key, value in expected.items():
+        if tuple(weights[key].shape) != tuple(value.shape):
+            raise CheckpointError(f"weight {key} has shape {tuple(weights[key].shape)}, the network "
+                                  f"needs {tuple(value.shape)}; architecture settings differ")
+    module.load_state_dict({k: torch.from_numpy(np.array(v)).to(expected[k].dtype) for k, v in weights.items()})
+
+
 class LearnedRiver(Generator[RiverPath]):
     """A torch model of turning-angle sequences. Subclasses implement the hooks below."""
 
@@ -184,17 +198,7 @@ class LearnedRiver(Generator[RiverPath]):
         return {k: v.detach().cpu().numpy().copy() for k, v in self.module.state_dict().items()}
 
     def _set_weights(self, weights: dict[str, np.ndarray]) -> None:
-        expected = self.module.state_dict()
-        missing, extra = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
-        if missing or extra:
-            raise CheckpointError(f"weights do not match {self.name}'s network (missing {missing or 'none'}, "
-                                  f"unexpected {extra or 'none'}); was it saved with other architecture settings?")
-        for key, value in expected.items():
-            if tuple(weights[key].shape) != tuple(value.shape):
-                raise CheckpointError(f"weight {key} has shape {tuple(weights[key].shape)}, the network "
-                                      f"needs {tuple(value.shape)}; architecture settings differ")
-        self.module.load_state_dict({k: torch.from_numpy(np.array(v)).to(expected[k].dtype)
-                                     for k, v in weights.items()})
+        load_module_weights(self.module, weights, self.name)
 
     @classmethod
     def pretrained_folder(cls):  # type: ignore[no-untyped-def]

@@ -79,12 +79,17 @@ def _fit(base: "LearnedRiver", data: Any, *, out: Any, resume: bool, progress: b
     if folder is not None:
         check_model_target(folder)
     report = run(model, train_x, val_x, folder=folder, resume=resume, progress=progress)
+    save_trained(model, folder, report)
+    return model
+
+
+def save_trained(model: Any, folder: Path | None, report: TrainReport) -> None:
+    """Keep ``report`` on the model and, with a folder, write the model and ``training/training.json``."""
     model.training_report = report
     if folder is not None:
         model.save(folder)
         (folder / TRAINING_DIR).mkdir(exist_ok=True)
         atomic_write(folder / TRAINING_DIR / REPORT, lambda f: f.write(json.dumps(asdict(report), indent=2).encode()))
-    return model
 
 
 def run(model: "LearnedRiver", train_x: torch.Tensor, val_x: torch.Tensor, *, folder: Path | None,

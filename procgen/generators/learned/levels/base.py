@@ -37,7 +37,7 @@ from procgen.datasets.levels import VIEWS, LevelCorpus, build_tileset, load_corp
 from procgen.errors import CheckpointError, ContentError, ParameterError
 from procgen.generators.base import Generator
 from procgen.generators.config import GeneratorConfig, param
-from procgen.generators.learned.base import init_parameters, one_thread
+from procgen.generators.learned.base import init_parameters, load_module_weights, one_thread
 from procgen.levels.endpoints import marker_ids, place_endpoints
 from procgen.levels.playability import is_playable, repair
 from procgen.seeding import torch_generator
@@ -211,17 +211,7 @@ class LearnedLevel(Generator[TileMap]):
             raise CheckpointError(f"the stored corpus legend is unreadable ({exc})") from None
         self.extras = {k[len(EXTRA_PREFIX):]: np.array(weights.pop(k)) for k in list(weights)
                        if k.startswith(EXTRA_PREFIX)}
-        expected = self.module.state_dict()
-        missing, extra = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
-        if missing or extra:
-            raise CheckpointError(f"weights do not match {self.name}'s network (missing {missing or 'none'}, "
-                                  f"unexpected {extra or 'none'}); was it saved with other architecture settings?")
-        for key, value in expected.items():
-            if tuple(weights[key].shape) != tuple(value.shape):
-                raise CheckpointError(f"weight {key} has shape {tuple(weights[key].shape)}, the network "
-                                      f"needs {tuple(value.shape)}; architecture settings differ")
-        self.module.load_state_dict({k: torch.from_numpy(np.array(v)).to(expected[k].dtype)
-                                     for k, v in weights.items()})
+        load_module_weights(self.module, weights, self.name)
         self.module.eval()
 
     @classmethod

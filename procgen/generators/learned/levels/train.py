@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,11 +9,10 @@ import torch
 
 from procgen.datasets.levels import LevelCorpus
 from procgen.errors import ParameterError
-from procgen.fileio import atomic_write
-from procgen.generators.folder import TRAINING_DIR, check_model_target
+from procgen.generators.folder import check_model_target
 from procgen.generators.learned.base import one_thread
 from procgen.generators.learned.levels.data import split_corpus, terrain, windows
-from procgen.generators.learned.train import REPORT, run
+from procgen.generators.learned.train import run, save_trained
 
 if TYPE_CHECKING:
     from procgen.generators.learned.levels.base import LearnedLevel
@@ -53,9 +50,5 @@ def fit_level_model(base: "LearnedLevel", corpus: LevelCorpus, *, out: Any = Non
     with one_thread():
         model.prepare(train_x)
         report = run(model, train_x, val_x, folder=folder, resume=resume, progress=progress)  # type: ignore[arg-type]
-    model.training_report = report
-    if folder is not None:
-        model.save(folder)
-        (folder / TRAINING_DIR).mkdir(exist_ok=True)
-        atomic_write(folder / TRAINING_DIR / REPORT, lambda f: f.write(json.dumps(asdict(report), indent=2).encode()))
+    save_trained(model, folder, report)
     return model
