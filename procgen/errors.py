@@ -6,6 +6,8 @@ single line and exits 2.
 
 from __future__ import annotations
 
+_SHOWN = 40  # characters of a bad value quoted in a message
+
 
 class ProcgenError(Exception):
     """Bad input to procgen: a seed, a parameter, a file, a checkpoint, an output path."""
@@ -29,3 +31,11 @@ class CheckpointError(ProcgenError):
 
 class OutputError(ProcgenError):
     """An output path that cannot be written."""
+
+
+def shown(value: object) -> str:
+    """``value`` quoted for a message, cut short; safe for ints too long for ``repr``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"<an int of {value.bit_length()} bits>"
+    text = repr(value)
+    return text if len(text) <= _SHOWN else f"{text[:_SHOWN - 4]}...{text[-1]} ({len(text)} characters)"

@@ -3,26 +3,122 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
-from procgen.errors import OutputError
+from procgen.errors import OutputError, ProcgenError
+
+# The temporary name beside a file being written: ".<name>.<pid, 8 hex><4 hex>.part" (the
+# pid lets a later run tell a dead writer's leftover from a live writer's file).
+PART_SUFFIX = ".part"
+_PART_EXTRA = len("..") + 12 + len(PART_SUFFIX)
+_PART_TAG = re.compile(r"([0-9a-f]{8})[0-9a-f]{4}")
+
+
+def check_name(path: str | os.PathLike[str], *, extra: int = 0) -> Path:
+    """Refuse a path the file system cannot hold: a name part or the whole path too long, a NUL.
+
+    ``extra``: bytes the caller adds to the last name (a temporary suffix).
+    """
+    target = Path(path)
+    try:
+        encoded = [os.fsencode(part) for part in target.parts]
+    except (UnicodeEncodeError, ValueError):
+        raise OutputError(f"'{_short(target)}' is not a valid file name (it holds a lone surrogate)") from None
+    if any(b"\0" in part for part in encoded):
+        raise OutputError(f"'{_short(target)}' is not a valid file name (it holds a NUL character)")
+    limit = _name_max(target)
+    for index, part in enumerate(encoded):
+        room = limit - (extra if index == len(encoded) - 1 else 0)
+        if len(part) > room:
+            raise OutputError(f"the name '{_short(part.decode(errors='replace'))}' is {len(part)} bytes long; "
+                              f"this file system allows {room} here: give a shorter name")
+    if len(os.fsencode(os.path.abspath(target))) + extra >= _path_max(target):
+        raise OutputError(f"the path '{_short(target)}' is longer than this file system allows; "
+                          "give a shorter one")
+    return target
+
+
+def _existing_ancestor(path: Path) -> Path:
+    for folder in path.absolute().parents:
+        with contextlib.suppress(OSError):
+            if folder.is_dir():
+                return folder
+    return Path("/")
+
+
+def _name_max(path: Path) -> int:
+    try:
+        return os.pathconf(_existing_ancestor(path), "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows) or no answer
+        return 255
+
+
+def _path_max(path: Path) -> int:
+    try:
+        return os.pathconf(_existing_ancestor(path), "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 4096
+
+
+def _short(text: object, keep: int = 60) -> str:
+    # Escaped: a lone surrogate in a message would break printing it.
+    text = str(text).encode("utf-8", "backslashreplace").decode("utf-8").replace("\0", "\\0")
+    return text if len(text) <= keep else f"{text[:keep - 3]}..."
 
 
 def check_output_path(path: str | os.PathLike[str]) -> Path:
     """Reject an output path that cannot be written, before any work is done."""
-    target = Path(path)
-    if target.is_dir():
-        raise OutputError(f"output '{target}' is a folder; give a file name such as '{target}/out.png'")
-    parent = target.parent
-    if not parent.is_dir():
-        raise OutputError(f"folder '{parent}' does not exist; create it first")
+    target = check_name(path, extra=_PART_EXTRA)
+    try:
+        if target.is_dir():
+            raise OutputError(f"output '{target}' is a folder; give a file name such as '{target}/out.png'")
+        parent = target.parent
+        if not parent.is_dir():
+            raise OutputError(f"folder '{parent}' does not exist; create it first")
+    except OSError as exc:  # e.g. a path through a file, or a loop of links
+        raise OutputError(f"cannot use output '{_short(target)}': {exc.strerror or exc}") from None
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"folder '{parent}' is not writable")
     return target
+
+
+def remove_stale_parts(path: str | os.PathLike[str]) -> int:
+    """Delete temporary files of ``path`` left by writers that died (a killed run); returns how many.
+
+    A temporary file whose writer is still alive is kept: two runs may write one output.
+    """
+    target = Path(path)
+    removed = 0
+    prefix = f".{target.name}."
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            tag = entry.name[len(prefix):-len(PART_SUFFIX)]
+            if (entry.name.startswith(prefix) and entry.name.endswith(PART_SUFFIX)
+                    and _PART_TAG.fullmatch(tag) and not _alive(int(tag[:8], 16)) and entry.is_file()):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, someone else's
+        return True
+    return True
+
+
+def _temp_name(target: Path) -> Path:
+    return target.parent / f".{target.name}.{os.getpid() & 0xFFFFFFFF:08x}{secrets.token_hex(2)}{PART_SUFFIX}"
 
 
 @contextlib.contextmanager
@@ -33,12 +129,18 @@ def atomic_open(path: str | os.PathLike[str], *, durable: bool = True) -> Iterat
     process, but a power cut may lose it (callers that verify hashes on rerun can afford that).
     """
     target = check_output_path(path)
-    temp_name = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
-    try:
-        # Not mkstemp: its 0600 mode would survive the rename; this honours the umask.
-        handle = os.open(temp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as exc:
-        raise OutputError(f"cannot write in '{target.parent}': {exc.strerror}") from exc
+    for attempt in range(8):  # a clash needs the same pid and 16 random bits: retry
+        temp_name = _temp_name(target)
+        try:
+            # Not mkstemp: its 0600 mode would survive the rename; this honours the umask.
+            handle = os.open(temp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OutputError(f"cannot write in '{target.parent}': {exc.strerror}") from exc
+    else:
+        raise OutputError(f"cannot write in '{target.parent}': {errno.errorcode[errno.EEXIST]}")
     try:
         with os.fdopen(handle, "wb") as stream:
             yield stream
@@ -68,14 +170,45 @@ def read_document(path: Path, *, kind: str, fmt: str, version: int, version_key:
     ``kind`` names the document in messages ("model file"); ``error`` is the caller's
     ProcgenError subclass. A missing file raises FileNotFoundError for the caller to word.
     """
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise error(f"'{path}' is not valid JSON ({exc})") from exc
+    document = read_json(path, what="", error=error)
     if not isinstance(document, dict) or document.get("format") != fmt:
         raise error(f"'{path}' is not a procgen {kind}")
     if document.get(version_key) != version:
         raise error(f"'{path}' has {kind} version {document.get(version_key)!r}; this procgen reads version {version}")
     return document
+
+
+def parse_json(text: str | bytes) -> Any:
+    """``json.loads`` that fails only with ValueError, whose message fits in an error line.
+
+    Beyond malformed JSON, hostile files can nest arrays past Python's recursion limit or
+    write integers longer than the 4300 digits ``int()`` converts; both are bad input.
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("it is nested too deeply") from None
+    except UnicodeDecodeError:
+        raise ValueError("it is not UTF-8 text") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # only the integer-length limit reaches here
+        raise ValueError("it holds a number too long to read (more than 4300 digits)") from None
+
+
+def read_json(path: Path, *, what: str, error: type[ProcgenError]) -> Any:
+    """The JSON in ``path``; ``error`` (a ProcgenError subclass) says what is wrong, naming the
+    file as ``what`` ("legend"). A missing file raises FileNotFoundError for the caller to word."""
+    named = f"{what} '{path}'" if what else f"'{path}'"
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise error(f"cannot read {named}: {exc.strerror or exc}") from None
+    try:
+        return parse_json(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise error(f"{named} is not valid JSON (it is not UTF-8 text)") from None
+    except ValueError as exc:
+        raise error(f"{named} is not valid JSON ({exc})") from None

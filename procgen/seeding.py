@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
-from procgen.errors import SeedError
+from procgen.errors import SeedError, shown
 
 if TYPE_CHECKING:
     import torch
@@ -33,13 +33,20 @@ Seed = Union[int, str]
 
 SEED_LIMIT = 2**64
 _DECIMAL = re.compile(r"[+-]?[0-9]+")
+_MAX_DIGITS = len(str(SEED_LIMIT))  # more significant digits than this is out of range, whatever they are
 
 
 def text_seed(text: str) -> int:
     """The documented stable hash of a text seed (no decimal-integer shortcut)."""
     canonical = unicodedata.normalize("NFC", text.strip())
-    digest = hashlib.sha256(canonical.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "little")
+    try:
+        encoded = canonical.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates: from the API, or bytes that were not UTF-8 on the command line
+        # (Python hands those to argv as surrogate escapes).
+        raise SeedError(f"seed text {shown(text)} is not valid Unicode: it holds a lone surrogate "
+                        "(on the command line: bytes that are not UTF-8); give UTF-8 text") from None
+    return int.from_bytes(hashlib.sha256(encoded).digest()[:8], "little")
 
 
 def normalize_seed(seed: object) -> int:
@@ -47,22 +54,32 @@ def normalize_seed(seed: object) -> int:
     if isinstance(seed, (bool, np.bool_)):
         raise SeedError(f"seed must be an int or text, not the bool {seed!r}; use 0 or 1")
     if isinstance(seed, Integral):
-        return _checked_int(int(seed), repr(seed))
+        return _checked_int(int(seed), seed)
     if isinstance(seed, str):
         stripped = seed.strip()
         if not stripped:
             raise SeedError("seed text is empty; give a number like 42 or a word like 'mossy-canyon'")
         if _DECIMAL.fullmatch(stripped):
-            return _checked_int(int(stripped), repr(seed))
+            return _decimal(stripped, seed)
         return text_seed(stripped)
     raise SeedError(
-        f"seed must be an int in [0, 2**64) or non-empty text, not {type(seed).__name__} {seed!r}"
+        f"seed must be an int in [0, 2**64) or non-empty text, not {type(seed).__name__} {shown(seed)}"
     )
 
 
-def _checked_int(value: int, shown: str) -> int:
+def _decimal(digits: str, given: str) -> int:
+    # Decide by length before int(): Python refuses to convert text of more than 4300 digits.
+    significant = digits.lstrip("+-").lstrip("0")
+    if len(significant) > _MAX_DIGITS:
+        raise SeedError(f"seed {shown(given)} is out of range ({len(significant)} digits); "
+                        "seeds are ints in [0, 2**64) or text")
+    sign = "-" if digits.startswith("-") else ""
+    return _checked_int(int(sign + (significant or "0")), given)
+
+
+def _checked_int(value: int, given: object) -> int:
     if not 0 <= value < SEED_LIMIT:
-        raise SeedError(f"seed {shown} is out of range; seeds are ints in [0, 2**64) or text")
+        raise SeedError(f"seed {shown(given)} is out of range; seeds are ints in [0, 2**64) or text")
     return value
 
 

@@ -235,12 +235,12 @@ def test_tmx_several_layers_and_bad_xml(tmp_path: Path) -> None:
 
 
 def test_external_tileset_is_resolved_relative_to_the_map(tmp_path: Path) -> None:
-    (tmp_path / "maps").mkdir()
-    (tmp_path / "sets").mkdir()
-    shutil.copy(TILED / "rooms.tsx", tmp_path / "sets" / "rooms.tsx")
-    text = (TILED / "room-csv.tmx").read_text().replace('source="rooms.tsx"', 'source="../sets/rooms.tsx"')
+    # Inside the corpus folder: one outside it is refused (tests/test_hardening.py).
+    (tmp_path / "maps" / "sets").mkdir(parents=True)
+    shutil.copy(TILED / "rooms.tsx", tmp_path / "maps" / "sets" / "rooms.tsx")
+    text = (TILED / "room-csv.tmx").read_text().replace('source="rooms.tsx"', 'source="sets/rooms.tsx"')
     (tmp_path / "maps" / "m.tmx").write_text(text)
     assert chars(load_corpus(tmp_path / "maps").levels[0]) == ROOM
-    (tmp_path / "sets" / "rooms.tsx").unlink()
+    (tmp_path / "maps" / "sets" / "rooms.tsx").unlink()
     with pytest.raises(ContentError, match="missing"):
         load_corpus(tmp_path / "maps")

@@ -17,35 +17,24 @@ Conventions (the same for every format):
   VGLC files carry them only through those tags: a TileMap whose spawn sits on an ordinary
   tile loses it in :func:`save_vglc`.
 
-Tiled maps (orthogonal, finite, exactly one tile layer; CSV, XML or base64 data with
-optional zlib/gzip compression; embedded or external ``.tsx``/``.tsj`` tilesets). A tile's
-tags come from its tileset properties: a string property ``tags`` (comma separated, e.g.
-``"solid,wall"``), a boolean ``walkable`` (adds ``passable`` or ``solid``), and its Tiled
-class/type if set. An optional string property ``char`` picks its VGLC char; otherwise
-chars are assigned from the tags. Tiles with identical tags become one corpus tile. Cells
-with gid 0 (no tile) become an ``empty``, passable tile.
+Tiled maps are read by :mod:`procgen.datasets.tiled`.
 """
 
 from __future__ import annotations
 
-import base64
-import gzip
 import hashlib
 import json
 import os
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 import numpy as np
 
 from procgen.content import Tile, TileMap
-from procgen.content import load as load_content
 from procgen.errors import ContentError
-from procgen.fileio import atomic_write
+from procgen.fileio import atomic_write, read_json
 
 __all__ = ["BLOCKING_TAGS", "FORMATS", "VIEWS", "LevelCorpus", "build_tileset", "is_walkable", "load_corpus",
            "save_vglc"]
@@ -63,16 +52,6 @@ _TAG_COLORS: tuple[tuple[str, tuple[int, int, int]], ...] = (
     ("enemy", (240, 130, 20)), ("collectable", (250, 210, 40)), ("water", (40, 90, 200)),
     ("solid", (70, 70, 80)), ("empty", (215, 205, 180)), ("passable", (200, 190, 160)),
 )
-# Chars for Tiled tiles without a "char" property, by the same priority; then a free pool.
-_TAG_CHARS = (("spawn", "S"), ("goal", "G"), ("hazard", "^"), ("enemy", "e"), ("collectable", "$"),
-              ("water", "~"), ("solid", "#"), ("empty", "-"), ("passable", "."))
-_CHAR_POOL = "ABCDEFHIJKLMNOPQRTUVWXYZabcdfghijklmnopqrstuvwxyz0123456789%&*+=@!?<>:;"
-
-# Tiled keeps flip/rotation flags in the top 4 bits of a gid (bit 28 is hex rotation, which
-# Tiled itself clears on every map kind); the tile id is what remains.
-_GID_MASK = 0x0FFFFFFF
-
-
 # ---- tags and tilesets ---------------------------------------------------------------------
 
 def is_walkable(tags: Iterable[str]) -> bool:
@@ -187,7 +166,11 @@ def load_corpus(path: str | os.PathLike[str], *, format: str | None = None) -> L
     kind = format or _detect(folder)
     if kind not in FORMATS:
         raise ContentError(f"unknown level corpus format {kind!r}; formats are {', '.join(FORMATS)}")
-    return {"vglc": _load_vglc, "tiled": _load_tiled, "procgen": _load_procgen}[kind](folder)
+    if kind == "tiled":
+        from procgen.datasets.tiled import load_tiled  # it builds on this module's helpers
+
+        return load_tiled(folder)
+    return {"vglc": _load_vglc, "procgen": _load_procgen}[kind](folder)
 
 
 def _detect(folder: Path) -> str:
@@ -213,13 +196,9 @@ def _files(folder: Path, suffixes: Sequence[str], exclude: Sequence[str] = ()) -
 
 def _read_json(path: Path, what: str) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return read_json(path, what=what, error=ContentError)
     except FileNotFoundError:
         raise ContentError(f"{what} '{path}' is missing") from None
-    except OSError as exc:
-        raise ContentError(f"cannot read {what} '{path}': {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ContentError(f"{what} '{path}' is not valid JSON ({exc})") from None
 
 
 def _read_grid(path: Path, lookup: np.ndarray) -> np.ndarray:
@@ -307,243 +286,3 @@ def _load_procgen(folder: Path) -> LevelCorpus:
     # A TileMap knows only walkability, so that (and the tile's name) is all its tags can say.
     tiles = {t.char: ["passable" if t.walkable else "solid", t.name] for t in tileset}
     return LevelCorpus(levels, tuple(f.stem for f in files), {"tiles": tiles, "view": "top-down"}, "top-down")
-
-
-# ---- Tiled --------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _TiledTileset:
-    firstgid: int
-    count: int | None  # None: unknown, any local id with properties or below it is accepted
-    tags: dict[int, tuple[frozenset[str], str | None]]  # local id -> (tags, explicit char)
-
-
-@dataclass(frozen=True)
-class _TiledMap:
-    gids: np.ndarray  # (H, W) int64, flags stripped
-    tilesets: list[_TiledTileset]
-
-
-def _tile_tags(props: Mapping[str, Any], kind: str | None, where: str) -> tuple[frozenset[str], str | None]:
-    tags: set[str] = set()
-    raw = props.get("tags")
-    if raw is not None:
-        if not isinstance(raw, str):
-            raise ContentError(f"{where}: property \"tags\" must be a string such as \"solid,wall\"")
-        tags |= {t.strip() for t in raw.split(",") if t.strip()}
-    walkable = props.get("walkable")
-    if walkable is not None:
-        if isinstance(walkable, str) and walkable in ("true", "false"):  # TMX writes booleans as text
-            walkable = walkable == "true"
-        if not isinstance(walkable, bool):
-            raise ContentError(f"{where}: property \"walkable\" must be a boolean")
-        if walkable and not is_walkable(tags):
-            raise ContentError(f"{where}: walkable=true contradicts tags {sorted(tags & BLOCKING_TAGS)}")
-        tags.add("passable" if walkable else "solid")
-    if kind:
-        tags.add(kind)
-    char = props.get("char")
-    if char is not None and (not isinstance(char, str) or len(char) != 1 or char.isspace()):
-        raise ContentError(f"{where}: property \"char\" must be one visible character")
-    return frozenset(tags or {"passable"}), char
-
-
-def _xml(path: Path) -> ElementTree.Element:
-    try:
-        return ElementTree.parse(path).getroot()
-    except FileNotFoundError:
-        raise ContentError(f"Tiled file '{path}' is missing") from None
-    except OSError as exc:
-        raise ContentError(f"cannot read '{path}': {exc.strerror or exc}") from None
-    except ElementTree.ParseError as exc:
-        raise ContentError(f"'{path}' is not valid XML ({exc})") from None
-
-
-def _int(value: Any, what: str, where: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ContentError(f"{where}: {what} must be an integer, got {value!r}") from None
-
-
-def _tsx_tileset(node: ElementTree.Element, firstgid: int, where: str) -> _TiledTileset:
-    tags = {}
-    for tile in node.findall("tile"):
-        props = {p.get("name"): p.get("value", p.text) for p in tile.findall("properties/property")}
-        local = _int(tile.get("id"), "tile id", where)
-        tags[local] = _tile_tags(props, tile.get("class") or tile.get("type"), f"{where} tile {local}")
-    count = node.get("tilecount")
-    return _TiledTileset(firstgid, None if count is None else _int(count, "tilecount", where), tags)
-
-
-def _tsj_tileset(doc: Mapping[str, Any], firstgid: int, where: str) -> _TiledTileset:
-    tags = {}
-    for tile in doc.get("tiles") or []:
-        props = {p.get("name"): p.get("value") for p in tile.get("properties") or [] if isinstance(p, Mapping)}
-        local = _int(tile.get("id"), "tile id", where)
-        tags[local] = _tile_tags(props, tile.get("class") or tile.get("type"), f"{where} tile {local}")
-    count = doc.get("tilecount")
-    return _TiledTileset(firstgid, None if count is None else _int(count, "tilecount", where), tags)
-
-
-def _external_tileset(map_path: Path, source: str, firstgid: int) -> _TiledTileset:
-    path = (map_path.parent / source)
-    where = f"'{path}' (tileset of '{map_path}')"
-    if not path.is_file():
-        raise ContentError(f"'{map_path}': tileset '{source}' is missing")
-    if path.suffix.lower() == ".tsx":
-        root = _xml(path)
-        if root.tag != "tileset":
-            raise ContentError(f"{where} is not a TSX tileset")
-        return _tsx_tileset(root, firstgid, where)
-    doc = _read_json(path, "tileset")
-    if not isinstance(doc, Mapping):
-        raise ContentError(f"{where} is not a TSJ tileset")
-    return _tsj_tileset(doc, firstgid, where)
-
-
-def _decode(data: Any, encoding: str | None, compression: str | None, cells: int, where: str) -> np.ndarray:
-    """Raw gids (cells,) uint32 from a layer's data, with flip flags still set."""
-    try:
-        if encoding == "csv":
-            values = [int(v) for v in data.replace("\n", "").split(",") if v.strip()] \
-                if isinstance(data, str) else list(data)
-            gids = np.array(values, dtype=np.uint64)
-        elif encoding == "base64":
-            raw = base64.b64decode("".join(str(data).split()), validate=True)
-            if compression == "zlib":
-                raw = zlib.decompress(raw)
-            elif compression == "gzip":
-                raw = gzip.decompress(raw)
-            elif compression:
-                raise ContentError(f"{where}: {compression} compression is not supported (use zlib, gzip or none)")
-            gids = np.frombuffer(raw, dtype="<u4").astype(np.uint64)
-        else:
-            raise ContentError(f"{where}: layer encoding {encoding!r} is not supported (use csv or base64)")
-    except (ValueError, TypeError, OverflowError, zlib.error, OSError, EOFError) as exc:
-        raise ContentError(f"{where}: corrupt tile layer data ({exc})") from None
-    if gids.size != cells or (gids > 0xFFFFFFFF).any():
-        raise ContentError(f"{where}: tile layer holds {gids.size} gids, expected {cells}")
-    return gids
-
-
-def _read_tmx(path: Path) -> _TiledMap:
-    root = _xml(path)
-    where = f"'{path}'"
-    if root.tag != "map":
-        raise ContentError(f"{where} is not a TMX map")
-    _check_map(root.get("orientation"), root.get("infinite", "0") == "1", where)
-    tilesets = []
-    for node in root.findall("tileset"):
-        firstgid = _int(node.get("firstgid"), "firstgid", where)
-        source = node.get("source")
-        tilesets.append(_external_tileset(path, source, firstgid) if source
-                        else _tsx_tileset(node, firstgid, where))
-    if root.findall("group"):
-        raise ContentError(f"{where}: group layers are not supported; flatten the map to one tile layer")
-    layer = _one_layer(root.findall("layer"), where)
-    width, height = _int(layer.get("width"), "width", where), _int(layer.get("height"), "height", where)
-    data = layer.find("data")
-    if data is None:
-        raise ContentError(f"{where}: the tile layer has no <data>")
-    if data.get("encoding") is None:  # the old XML form: one <tile gid=".."/> per cell
-        gids = _decode([_int(t.get("gid", 0), "gid", where) for t in data.findall("tile")], "csv", None,
-                       width * height, where)
-    else:
-        gids = _decode(data.text or "", data.get("encoding"), data.get("compression"), width * height, where)
-    return _TiledMap((gids & _GID_MASK).astype(np.int64).reshape(height, width), tilesets)
-
-
-def _read_tmj(path: Path) -> _TiledMap:
-    doc = _read_json(path, "Tiled map")
-    where = f"'{path}'"
-    if not isinstance(doc, Mapping) or doc.get("type", "map") != "map" or "layers" not in doc:
-        raise ContentError(f"{where} is not a TMJ map")
-    _check_map(doc.get("orientation"), bool(doc.get("infinite")), where)
-    tilesets = []
-    for entry in doc.get("tilesets") or []:
-        firstgid = _int(entry.get("firstgid"), "firstgid", where)
-        tilesets.append(_external_tileset(path, entry["source"], firstgid) if entry.get("source")
-                        else _tsj_tileset(entry, firstgid, where))
-    layers = [layer for layer in doc["layers"] if isinstance(layer, Mapping)]
-    if any(layer.get("type") == "group" for layer in layers):
-        raise ContentError(f"{where}: group layers are not supported; flatten the map to one tile layer")
-    layer = _one_layer([layer for layer in layers if layer.get("type") == "tilelayer"], where)
-    width, height = _int(layer.get("width"), "width", where), _int(layer.get("height"), "height", where)
-    gids = _decode(layer.get("data"), layer.get("encoding", "csv"), layer.get("compression"), width * height, where)
-    return _TiledMap((gids & _GID_MASK).astype(np.int64).reshape(height, width), tilesets)
-
-
-def _check_map(orientation: str | None, infinite: bool, where: str) -> None:
-    if infinite:
-        raise ContentError(f"{where}: infinite maps are not supported; resize the map to a fixed size in Tiled")
-    if orientation not in (None, "orthogonal"):
-        raise ContentError(f"{where}: {orientation} maps are not supported (only orthogonal)")
-
-
-def _one_layer(layers: list[Any], where: str) -> Any:
-    if len(layers) != 1:
-        raise ContentError(f"{where}: expected exactly one tile layer, found {len(layers)}")
-    return layers[0]
-
-
-def _gid_tags(tiled: _TiledMap, where: str) -> dict[int, tuple[frozenset[str], str | None]]:
-    """Tags of every gid the map uses (0 is the empty tile)."""
-    if not tiled.tilesets and (tiled.gids > 0).any():
-        raise ContentError(f"{where}: the map has tiles but no tileset")
-    starts = sorted(tiled.tilesets, key=lambda t: t.firstgid)
-    result: dict[int, tuple[frozenset[str], str | None]] = {}
-    for gid in np.unique(tiled.gids).tolist():
-        if gid == 0:
-            result[0] = (frozenset({"empty", "passable"}), None)
-            continue
-        owner = next((t for t in reversed(starts) if t.firstgid <= gid), None)
-        local = gid - owner.firstgid if owner else -1
-        if owner is None or (owner.count is not None and local >= owner.count):
-            raise ContentError(f"{where}: gid {gid} belongs to no tileset")
-        result[gid] = owner.tags.get(local, (frozenset({"passable"}), None))
-    return result
-
-
-def _assign_chars(tag_sets: dict[frozenset[str], str | None], where: str) -> dict[frozenset[str], str]:
-    """A char per distinct tag set: the explicit one, else by tag, else from a pool (deterministic)."""
-    chars: dict[frozenset[str], str] = {}
-    for tags, char in tag_sets.items():
-        if char is not None:
-            if char in chars.values():
-                raise ContentError(f"{where}: char {char!r} is given to tiles with different tags")
-            chars[tags] = char
-    for tags in sorted(set(tag_sets) - set(chars), key=lambda t: sorted(t)):
-        preferred = [c for tag, c in _TAG_CHARS if tag in tags] + list(_CHAR_POOL)
-        free = next((c for c in preferred if c not in chars.values()), None)
-        if free is None:
-            raise ContentError(f"{where}: too many distinct tile kinds to give each a char")
-        chars[tags] = free
-    return chars
-
-
-def _load_tiled(folder: Path) -> LevelCorpus:
-    files = _files(folder, TILED_MAP_SUFFIXES)
-    maps = [(_read_tmx if f.suffix.lower() == ".tmx" else _read_tmj)(f) for f in files]
-    per_map = [_gid_tags(m, f"'{f}'") for f, m in zip(files, maps)]
-    tag_sets: dict[frozenset[str], str | None] = {}
-    for gid_tags in per_map:
-        for tags, char in gid_tags.values():
-            if tag_sets.get(tags) is None:
-                tag_sets[tags] = char
-            elif char is not None and tag_sets[tags] != char:
-                raise ContentError(f"'{folder}': tiles tagged {sorted(tags)} have chars "
-                                   f"{tag_sets[tags]!r} and {char!r}")
-    chars = _assign_chars(tag_sets, f"'{folder}'")
-    legend = {"tiles": {c: sorted(tags) for tags, c in sorted(chars.items(), key=lambda kv: kv[1])},
-              "view": "top-down"}
-    tileset = build_tileset(legend)
-    tile_tags = [frozenset(legend["tiles"][t.char]) for t in tileset]
-    index = {t.char: i for i, t in enumerate(tileset)}
-    levels = []
-    for f, tiled, gid_tags in zip(files, maps, per_map):
-        gids = sorted(gid_tags)
-        ids = np.array([index[chars[gid_tags[g][0]]] for g in gids], dtype=np.int32)
-        # gids are sorted, so searchsorted maps every cell to its tile id in one vectorized step.
-        levels.append(_tilemap(ids[np.searchsorted(gids, tiled.gids)], tileset, tile_tags, f"'{f}'"))
-    return LevelCorpus(tuple(levels), tuple(f.stem for f in files), legend, "top-down")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from procgen.errors import SeedError
+from procgen.errors import SeedError, shown
 from procgen.seeding import SEED_LIMIT, normalize_seed
 
 _RANGE = re.compile(r"\s*([0-9]+)\s*:\s*([0-9]+)\s*(?::\s*([0-9]+)\s*)?")
@@ -58,7 +58,7 @@ def as_seed_list(values: SeedList | Iterable[int | str | Seed]) -> SeedList:
     for item in values:
         seed = item if isinstance(item, Seed) else _given_seed(item)
         if seed.value in seen:
-            raise SeedError(f"seed {item!r} is listed twice (it is seed {seed.value}); list each seed once")
+            raise SeedError(f"seed {shown(item)} is listed twice (it is seed {seed.value}); list each seed once")
         seen.add(seed.value)
         seeds.append(seed)
     return SeedList(seeds, "list")
@@ -76,32 +76,44 @@ def parse_seeds(spec: str | os.PathLike[str]) -> SeedList:
     if match:
         return _range(text, *match.groups())
     path = Path(text)
-    if ":" in text and not path.exists():
-        raise SeedError(f"bad seed range {text!r}: use START:STOP or START:STOP:STEP with ints "
+    if ":" in text and not _is_file(path):
+        raise SeedError(f"bad seed range {shown(text)}: use START:STOP or START:STOP:STEP with ints "
                         "0 <= START < STOP <= 2**64, e.g. 0:10000")
-    if not path.is_file():
-        raise SeedError(f"--seeds {text!r} is neither a range START:STOP[:STEP] (e.g. 0:10000) nor a "
+    if not _is_file(path):
+        raise SeedError(f"--seeds {shown(text)} is neither a range START:STOP[:STEP] (e.g. 0:10000) nor a "
                         "seeds file; for one seed use N:N+1")
     return _read_file(path)
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, or one with a NUL
+        return False
+
+
 def _range(text: str, start: str, stop: str, step: str | None) -> SeedList:
+    quoted = shown(text)
+    if any(len(part.lstrip("0")) > len(str(SEED_LIMIT)) for part in (start, stop, step or "1")):
+        # Checked before int(), which refuses text of more than 4300 digits.
+        raise SeedError(f"bad seed range {quoted}: seeds are ints in [0, 2**64), so STOP is at most 2**64")
     first, last, stride = int(start), int(stop), int(step or 1)
     if stride < 1:
-        raise SeedError(f"bad seed range {text!r}: STEP must be at least 1")
+        raise SeedError(f"bad seed range {quoted}: STEP must be at least 1")
     if first >= last:
-        raise SeedError(f"bad seed range {text!r}: START must be below STOP (STOP is excluded)")
+        raise SeedError(f"bad seed range {quoted}: START must be below STOP (STOP is excluded)")
     if last > SEED_LIMIT:
-        raise SeedError(f"bad seed range {text!r}: seeds are ints in [0, 2**64), so STOP is at most 2**64")
+        raise SeedError(f"bad seed range {quoted}: seeds are ints in [0, 2**64), so STOP is at most 2**64")
     seeds = range(first, last, stride)
     if seeds.stop - seeds.start > sys.maxsize:  # len() of the range would overflow
-        raise SeedError(f"bad seed range {text!r}: more seeds than one export can count; split it")
+        raise SeedError(f"bad seed range {quoted}: more seeds than one export can count; split it")
     return SeedList(seeds, text)
 
 
 def _read_file(path: Path) -> SeedList:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # utf-8-sig: Windows editors start a UTF-8 file with a byte-order mark.
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except UnicodeDecodeError:
         raise SeedError(f"seeds file '{path}' is not UTF-8 text") from None
     except OSError as exc:
@@ -114,7 +126,7 @@ def _read_file(path: Path) -> SeedList:
             continue
         seed = _line_seed(path, number, entry)
         if seed.value in first_line:
-            raise SeedError(f"'{path}' line {number}: seed {entry!r} repeats line {first_line[seed.value]} "
+            raise SeedError(f"'{path}' line {number}: seed {shown(entry)} repeats line {first_line[seed.value]} "
                             f"(both are seed {seed.value}); list each seed once")
         first_line[seed.value] = number
         seeds.append(seed)

@@ -1,0 +1,189 @@
+"""Hostile and broken input (issue 12, item 6): one error line, exit 2, nothing left behind."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import tracemalloc
+import zlib
+from pathlib import Path
+
+import pytest
+
+import procgen
+from procgen.cli.main import main
+from procgen.datasets.levels import load_corpus
+from procgen.errors import CheckpointError, ContentError, SeedError
+
+TILED = Path(__file__).resolve().parent.parent / "assets" / "levels" / "tiled"
+ROOMS = Path(__file__).resolve().parent.parent / "assets" / "levels" / "vglc-rooms"
+HUGE = "1" * 5000  # past the 4300 digits Python's int() converts from text
+
+
+def fails(capsys: pytest.CaptureFixture[str], *args: str, match: str) -> str:
+    """Run the command; assert it printed one error line containing ``match`` and exited 2."""
+    code = main(list(args))
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert code == 2, err
+    assert len(lines) == 1 and lines[0].startswith("procgen: error: "), err
+    assert match in lines[0], lines[0]
+    return lines[0]
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+# ---- 1. integers too long for int() ---------------------------------------------------------
+
+def test_huge_seed_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = fails(capsys, "generate", "river/coinflip", "--seed", HUGE, "-o", str(tmp_path / "a.png"),
+                 match="out of range (5000 digits)")
+    assert len(line) < 300  # the seed is quoted short
+    with pytest.raises(SeedError, match="out of range"):
+        procgen.get("river/coinflip").generate(10**5000)
+    assert files(tmp_path) == []
+
+
+def test_huge_seed_in_a_seeds_file_and_a_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text(f"1\n{HUGE}\n")
+    out = tmp_path / "out"
+    fails(capsys, "export", "river/coinflip", "--seeds", str(seeds), "--formats", "png", "--out", str(out),
+          match="line 2: seed")
+    fails(capsys, "export", "river/coinflip", "--seeds", f"0:{HUGE}", "--formats", "png", "--out", str(out),
+          match="bad seed range")
+    assert files(tmp_path) == ["seeds.txt"]
+
+
+@pytest.fixture
+def model(tmp_path: Path) -> Path:
+    return procgen.get("river/coinflip").save(tmp_path / "model")
+
+
+def test_huge_number_in_model_json(model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (model / "model.json").read_text()
+    (model / "model.json").write_text(text.replace('"steps": ', f'"steps": {HUGE}, "x": ', 1))
+    fails(capsys, "generate", str(model), "--seed", "1", "-o", str(tmp_path / "a.png"),
+          match="holds a number too long to read")
+    with pytest.raises(CheckpointError, match="model.json"):
+        procgen.get(str(model))
+    assert not (tmp_path / "a.png").exists()
+
+
+# ---- 2. text that is not valid Unicode ------------------------------------------------------------
+
+def test_seed_text_that_is_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    not_utf8 = os.fsdecode(b"caf\xe9")  # how Python hands argv bytes that are not UTF-8
+    fails(capsys, "generate", "river/coinflip", "--seed", not_utf8, "-o", str(tmp_path / "a.png"),
+          match="not valid Unicode")
+    for text in ("\udc80", "ok\ud800"):
+        with pytest.raises(SeedError, match="not valid Unicode"):
+            procgen.get("river/coinflip").generate(text)
+    assert files(tmp_path) == []
+
+
+# ---- 3. JSON nested past the recursion limit --------------------------------------------------------
+
+def test_deeply_nested_model_json(model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (model / "model.json").write_text("[" * 100_000)
+    fails(capsys, "generate", str(model), "--seed", "1", "-o", str(tmp_path / "a.png"), match="nested too deeply")
+    assert not (tmp_path / "a.png").exists()
+
+
+def test_deeply_nested_legend_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "rooms"
+    shutil.copytree(ROOMS, corpus)
+    (corpus / "legend.json").write_text('{"tiles": ' + "[" * 100_000)
+    with pytest.raises(ContentError, match="nested too deeply"):
+        load_corpus(corpus)
+    fails(capsys, "train", "level/vae", "--data", str(corpus), "--out", str(tmp_path / "m"), match="legend")
+    assert not (tmp_path / "m").exists()
+
+
+# ---- 4, 5, 6. Tiled maps: sizes, inflation, tileset paths ----------------------------------------------
+
+def tmj(folder: Path, **layer: object) -> Path:
+    """The shipped TMJ map with some layer fields changed, alone in ``folder``."""
+    doc = json.loads((TILED / "room-zlib.tmj").read_text())
+    doc["layers"][0].update(layer)
+    folder.mkdir(exist_ok=True)
+    (folder / "m.tmj").write_text(json.dumps(doc))
+    return folder
+
+
+def tmx(folder: Path, text: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / "m.tmx").write_text(text)
+    return folder
+
+
+@pytest.mark.parametrize("width,height", [(-8, -6), (-8, 6), (8, 0)])
+def test_tiled_layer_with_a_negative_size(tmp_path: Path, width: int, height: int) -> None:
+    with pytest.raises(ContentError, match="width and height must be 1 to"):
+        load_corpus(tmj(tmp_path / "j", width=width, height=height))
+    text = (TILED / "room-csv.tmx").read_text().replace('name="Ground" width="8" height="6"',
+                                                         f'name="Ground" width="{width}" height="{height}"')
+    corpus = tmx(tmp_path / "x", text)
+    shutil.copy(TILED / "rooms.tsx", corpus / "rooms.tsx")
+    with pytest.raises(ContentError, match="width and height must be 1 to"):
+        load_corpus(corpus)
+
+
+def bomb(size: int, gzip: bool = False) -> str:
+    """base64 of ``size`` zero bytes, zlib- or gzip-compressed a piece at a time (no big buffer)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | (16 if gzip else 0))
+    piece = bytes(1 << 20)
+    packed = b"".join(packer.compress(piece) for _ in range(size >> 20)) + packer.flush()
+    return base64.b64encode(packed).decode()
+
+
+@pytest.mark.parametrize("compression", ["zlib", "gzip"])
+def test_tiled_layer_data_that_inflates_past_its_size(tmp_path: Path, compression: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    data = bomb(200 << 20, gzip=compression == "gzip")  # 200 MB of zeros in about 200 KB
+    assert len(data) < 400_000
+    corpus = tmj(tmp_path / "c", data=data, compression=compression)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ContentError, match="expected 48"):
+            load_corpus(corpus)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
+    fails(capsys, "train", "level/vae", "--data", str(corpus), "--out", str(tmp_path / "m"), match="expected 48")
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("where", ["parent", "absolute", "symlink"])
+def test_tiled_tileset_outside_the_corpus_is_refused(tmp_path: Path, where: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(TILED / "rooms.tsx", tmp_path / "secret.tsx")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    source = {"parent": "../secret.tsx", "absolute": str(tmp_path / "secret.tsx"), "symlink": "link.tsx"}[where]
+    if where == "symlink":
+        (corpus / "link.tsx").symlink_to(tmp_path / "secret.tsx")
+    text = (TILED / "room-csv.tmx").read_text().replace('source="rooms.tsx"', f'source="{source}"')
+    tmx(corpus, text)
+    with pytest.raises(ContentError, match="outside the corpus folder"):
+        load_corpus(corpus)
+    fails(capsys, "train", "level/vae", "--data", str(corpus), "--format", "tiled", "--out", str(tmp_path / "m"),
+          match="outside the corpus folder")
+    assert not (tmp_path / "m").exists()
+
+
+# ---- 12. a byte-order mark at the start of a seeds file ---------------------------------------------
+
+def test_seeds_file_with_a_byte_order_mark(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_bytes("\ufeff7\nmossy-canyon\n".encode("utf-8"))
+    out = tmp_path / "out"
+    assert main(["export", "river/coinflip", "--seeds", str(seeds), "--formats", "json", "--out", str(out),
+                 "--workers", "0", "--no-progress"]) == 0
+    records = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert [r["seed"] for r in records] == [7, procgen.normalize_seed("mossy-canyon")]
