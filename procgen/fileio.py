@@ -18,6 +18,9 @@ from procgen.errors import OutputError, ProcgenError
 PART_SUFFIX = ".part"
 _PART_EXTRA = len("..") + 12 + len(PART_SUFFIX)
 _PART_TAG = re.compile(r"([0-9a-f]{8})[0-9a-f]{4}")
+# What tempfile.mkdtemp(prefix=f".{name}.old.") adds to a folder's name: model and report
+# folders are staged beside their final name and swapped in.
+STAGING_EXTRA = len("..old.") + 8
 
 
 def check_name(path: str | os.PathLike[str], *, extra: int = 0) -> Path:

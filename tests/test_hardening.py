@@ -6,6 +6,9 @@ import base64
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tracemalloc
 import zlib
 from pathlib import Path
@@ -187,3 +190,37 @@ def test_seeds_file_with_a_byte_order_mark(tmp_path: Path) -> None:
                  "--workers", "0", "--no-progress"]) == 0
     records = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
     assert [r["seed"] for r in records] == [7, procgen.normalize_seed("mossy-canyon")]
+
+
+def test_part_file_of_a_killed_generate_is_removed_by_the_next_run(tmp_path: Path) -> None:
+    # A writer killed between creating its temporary file and renaming it.
+    script = ("import os, signal\nfrom procgen.fileio import atomic_open\n"
+              "opened = atomic_open('a.png')\nstream = opened.__enter__()\nstream.write(b'half')\nstream.flush()\n"
+              "os.kill(os.getpid(), signal.SIGKILL)\n")
+    killed = subprocess.run([sys.executable, "-c", script], cwd=tmp_path)
+    assert killed.returncode == -signal.SIGKILL
+    assert len(list(tmp_path.glob(".a.png.*.part"))) == 1
+    live = tmp_path / f".a.png.{os.getpid():08x}beef.part"  # a writer still running: kept
+    live.write_bytes(b"")
+    assert main(["generate", "river/coinflip", "--seed", "1", "-o", str(tmp_path / "a.png")]) == 0
+    assert files(tmp_path) == sorted(["a.png", live.name])
+
+
+# ---- 8. names longer than the file system allows --------------------------------------------------
+
+LONG = "a" * 300
+
+
+@pytest.mark.parametrize("command", [
+    ["generate", "river/coinflip", "--seed", "1", "-o", "{long}.png"],
+    ["generate", "river/coinflip", "--seed", "1", "-o", "{long}/a.png"],
+    ["export", "river/coinflip", "--seeds", "0:2", "--formats", "png", "--out", "{long}"],
+    ["train", "river/coinflip", "--data", "{data}", "--out", "{long}"],
+    ["compare", "rivers", "--generators", "river/coinflip", "--out", "{long}"],
+], ids=["generate", "generate-folder", "export", "train", "compare"])
+def test_output_names_too_long(tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "rivers.json"
+    data.write_text("[]")
+    args = [a.format(long=str(tmp_path / LONG), data=data) for a in command]
+    fails(capsys, *args, match="bytes long; this file system allows")
+    assert files(tmp_path) == ["rivers.json"]

@@ -8,6 +8,7 @@ from typing import Any
 
 from procgen.assets import assets_dir
 from procgen.errors import CheckpointError, ParameterError
+from procgen.fileio import STAGING_EXTRA, check_name
 from procgen.generators import Generator, available, get
 
 FITTED_BASELINES = ("river-coinflip-fitted", "river-meander-fitted")
@@ -66,6 +67,7 @@ class CompareCommand:
         from procgen.evaluate.report import check_report_target, write_report
         from procgen.seeding import normalize_seed
 
+        check_name(args.out, extra=STAGING_EXTRA)  # before the file system is asked about it
         check_report_target(args.out)
         seed = normalize_seed(args.seed)
         if args.what == "levels":

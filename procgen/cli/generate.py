@@ -8,7 +8,7 @@ from pathlib import Path
 from procgen.cli.options import add_generator_options, configured
 from procgen.content import SAVE_SUFFIXES
 from procgen.errors import OutputError
-from procgen.fileio import check_output_path
+from procgen.fileio import check_output_path, remove_stale_parts
 from procgen.seeding import normalize_seed
 
 
@@ -29,6 +29,7 @@ class GenerateCommand:
         if output.suffix.lower() not in SAVE_SUFFIXES:
             raise OutputError(f"cannot tell the format of '{output}': use a {', '.join(SAVE_SUFFIXES)} suffix")
         check_output_path(output)
+        remove_stale_parts(output)  # a killed earlier run's temporary file, before making a new one
         seed = normalize_seed(args.seed)
         generator = configured(args.name, args.params)
         generator.generate(seed).save(output)

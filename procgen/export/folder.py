@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from procgen.errors import OutputError
-from procgen.fileio import atomic_open
+from procgen.fileio import atomic_open, check_name
 from procgen.export.manifest import MANIFEST
 
 # fileio.atomic_open's temporary names: ".<name>.<12 hex digits>.part"
@@ -16,7 +16,14 @@ _PART = re.compile(r"\..+\.[0-9a-f]{12}\.part")
 
 def check_folder(path: str | os.PathLike[str]) -> Path:
     """Refuse a folder the export cannot use; creates nothing, so bad input leaves no trace."""
-    folder = Path(path)
+    folder = check_name(path)
+    try:
+        return _check_folder(folder)
+    except OSError as exc:  # e.g. a path through a file
+        raise OutputError(f"cannot use output folder '{folder}': {exc.strerror or exc}") from None
+
+
+def _check_folder(folder: Path) -> Path:
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"output '{folder}' is a file; --out takes a folder")
     if folder.is_dir():

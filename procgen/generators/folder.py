@@ -19,7 +19,7 @@ import numpy as np
 
 from procgen._version import __version__
 from procgen.errors import CheckpointError, OutputError, ProcgenError
-from procgen.fileio import read_document
+from procgen.fileio import STAGING_EXTRA, check_name, read_document
 from procgen.generators.base import Generator
 
 MODEL_FILE = "model.json"
@@ -61,6 +61,14 @@ def save_model(generator: Generator[Any], folder: str | os.PathLike[str]) -> Pat
 
 def check_model_target(target: Path) -> None:
     """Refuse a target that is a file or someone else's non-empty folder; before any work."""
+    check_name(target, extra=STAGING_EXTRA)
+    try:
+        _check_model_target(target)
+    except OSError as exc:  # e.g. a path through a file
+        raise OutputError(f"cannot use model folder '{target}': {exc.strerror or exc}") from None
+
+
+def _check_model_target(target: Path) -> None:
     if target.exists() and not target.is_dir():
         raise OutputError(f"'{target}' is a file; a model is saved to a folder")
     ours = is_model_folder(target) or (target / TRAINING_DIR).is_dir()
