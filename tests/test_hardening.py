@@ -18,7 +18,7 @@ import pytest
 import procgen
 from procgen.cli.main import main
 from procgen.datasets.levels import load_corpus
-from procgen.errors import CheckpointError, ContentError, SeedError
+from procgen.errors import CheckpointError, ContentError, ParameterError, SeedError
 
 TILED = Path(__file__).resolve().parent.parent / "assets" / "levels" / "tiled"
 ROOMS = Path(__file__).resolve().parent.parent / "assets" / "levels" / "vglc-rooms"
@@ -224,3 +224,61 @@ def test_output_names_too_long(tmp_path: Path, command: list[str], capsys: pytes
     args = [a.format(long=str(tmp_path / LONG), data=data) for a in command]
     fails(capsys, *args, match="bytes long; this file system allows")
     assert files(tmp_path) == ["rivers.json"]
+
+
+# ---- 7. a failed training leaves no model folder -----------------------------------------------------
+
+RIVERS = Path(__file__).resolve().parent.parent / "assets" / "data" / "rivers"
+
+
+def test_failed_training_leaves_no_model_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import procgen.cli.train as train_cli
+
+    def late_failure(model, out: Path, facts) -> None:  # after the model folder is written
+        assert (out / "model.json").is_file()
+        raise ParameterError("found late")
+
+    monkeypatch.setattr(train_cli, "write_model_card", late_failure)
+    out = tmp_path / "fitted"
+    fails(capsys, "train", "river/meander", "--data", str(RIVERS), "--out", str(out), "--quiet", match="found late")
+    assert files(tmp_path) == []
+    out.mkdir()  # an empty folder given by the user stays, empty
+    fails(capsys, "train", "river/meander", "--data", str(RIVERS), "--out", str(out), "--quiet", match="found late")
+    assert files(tmp_path) == ["fitted"]
+
+
+def test_failed_training_never_deletes_an_existing_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import procgen.cli.train as train_cli
+
+    out = procgen.get("river/meander").save(tmp_path / "fitted")
+    monkeypatch.setattr(train_cli, "write_model_card", lambda *a: (_ for _ in ()).throw(ParameterError("late")))
+    fails(capsys, "train", "river/meander", "--data", str(RIVERS), "--out", str(out), "--quiet", match="late")
+    assert procgen.get(str(out)).name == "river/meander"
+
+
+def test_interrupted_training_keeps_only_its_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import procgen.cli.train as train_cli
+
+    def interrupted(model, out: Path, facts) -> None:
+        (out / "training").mkdir()
+        (out / "training" / "checkpoint.safetensors").write_bytes(b"state")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_cli, "write_model_card", interrupted)
+    out = tmp_path / "fitted"
+    assert main(["train", "river/meander", "--data", str(RIVERS), "--out", str(out), "--quiet"]) == 130
+    assert "--resume" in capsys.readouterr().err
+    assert files(tmp_path) == ["fitted", "fitted/training", "fitted/training/checkpoint.safetensors"]
+
+
+def test_training_on_a_corpus_with_a_bad_file_leaves_nothing(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "rooms"
+    shutil.copytree(ROOMS, corpus)
+    (corpus / "zz-bad.txt").write_text("#?#\n")
+    fails(capsys, "train", "level/vae", "--data", str(corpus), "--out", str(tmp_path / "m"), "--quiet",
+          match="unknown character")
+    assert not (tmp_path / "m").exists()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import shutil
+import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from procgen.cli.options import parse_sets
 from procgen.errors import ParameterError
@@ -13,7 +17,7 @@ from procgen.evaluate.likelihood import has_density, heldout_nll
 from procgen.fileio import atomic_write
 from procgen.content import TileMap
 from procgen.generators import Generator, generator_class
-from procgen.generators.folder import check_model_target
+from procgen.generators.folder import TRAINING_DIR, check_model_target
 
 
 def train(name: str, data_path: str, out: Path, params: dict[str, Any], *, resume: bool = False,
@@ -149,9 +153,10 @@ class TrainCommand:
     @staticmethod
     def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
-        model, facts = train(args.name, args.data, out, parse_sets(generator_class(args.name), args.params),
-                             resume=args.resume, progress=not args.quiet, data_format=args.data_format,
-                             eval_levels=args.eval_levels)
+        with removed_on_failure(out):
+            model, facts = train(args.name, args.data, out, parse_sets(generator_class(args.name), args.params),
+                                 resume=args.resume, progress=not args.quiet, data_format=args.data_format,
+                                 eval_levels=args.eval_levels)
         summary = f"wrote {out} ({model.name}, {facts['seconds']:.1f} s"
         if "levels" in facts:
             r = facts["levels"]
@@ -161,3 +166,51 @@ class TrainCommand:
             summary += f", held-out NLL {facts['holdout'].nats_per_step:.4f} nats/step"
         print(summary + ")")
         return 0
+
+
+@contextlib.contextmanager
+def removed_on_failure(out: Path) -> Iterator[None]:
+    """Undo what a failed run wrote into ``out``, so no usable-looking model folder is left.
+
+    Only what this command made goes: a folder that did not exist (or was empty) before is
+    removed (emptied). A folder that held anything, such as a run being resumed, is kept.
+    Ctrl-C keeps the ``training/`` checkpoint, which ``--resume`` continues from.
+    """
+    fresh = not os.path.lexists(out)
+    if not fresh and not _is_empty_folder(out):
+        yield
+        return
+    try:
+        yield
+    except KeyboardInterrupt:
+        _clear(out, remove_folder=fresh, keep=(TRAINING_DIR,))
+        if (out / TRAINING_DIR).is_dir():
+            print(f"procgen: training stopped; its checkpoint is in {out / TRAINING_DIR}: run the same command "
+                  "with --resume to continue", file=sys.stderr)
+        raise
+    except BaseException:
+        _clear(out, remove_folder=fresh)
+        raise
+
+
+def _is_empty_folder(path: Path) -> bool:
+    try:
+        return path.is_dir() and not any(path.iterdir())
+    except OSError:
+        return False
+
+
+def _clear(out: Path, *, remove_folder: bool, keep: tuple[str, ...] = ()) -> None:
+    try:
+        entries = list(out.iterdir())
+    except OSError:  # never made, or not a folder
+        return
+    for entry in entries:
+        if entry.name in keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    if remove_folder and not any(out.iterdir()):
+        out.rmdir()
