@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import tracemalloc
 import zlib
 from pathlib import Path
@@ -282,3 +283,52 @@ def test_training_on_a_corpus_with_a_bad_file_leaves_nothing(tmp_path: Path,
     fails(capsys, "train", "level/vae", "--data", str(corpus), "--out", str(tmp_path / "m"), "--quiet",
           match="unknown character")
     assert not (tmp_path / "m").exists()
+
+
+# ---- 9. more workers than cores ---------------------------------------------------------------------
+
+def test_workers_are_capped_at_the_usable_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import procgen.export.local as local
+    from procgen.export import default_workers
+
+    started: list[int] = []
+
+    class Recorded(local.ProcessPool):
+        def __init__(self, task, folder, workers: int) -> None:
+            started.append(workers)
+            super().__init__(task, folder, workers)
+
+    monkeypatch.setattr(local, "ProcessPool", Recorded)
+    out = tmp_path / "out"
+    assert main(["export", "river/coinflip", "--seeds", "0:3", "--formats", "json", "--out", str(out),
+                 "--workers", "1000", "--no-progress"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"procgen: note: --workers 1000 is more than the {default_workers()} usable cores; "
+                   f"using {default_workers()}"]
+    assert started == [default_workers()]
+    assert len((out / "manifest.jsonl").read_text().splitlines()) == 3
+
+
+# ---- 10. two exports into one folder at once ------------------------------------------------------------
+
+def test_second_export_into_a_busy_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    args = ["export", "river/coinflip", "--formats", "json", "--out", str(out), "--workers", "0", "--no-progress"]
+    first = subprocess.Popen([sys.executable, "-m", "procgen", *args, "--seeds", "0:1000000"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        manifest = out / "manifest.jsonl"
+        deadline = time.monotonic() + 60
+        while not (manifest.exists() and manifest.stat().st_size) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (out / ".procgen-export.lock").is_file()
+        fails(capsys, *args, "--seeds", "0:5", match="another export (process")
+    finally:
+        first.kill()  # the way a crash ends it: the lock file stays, its lock does not
+        first.wait()
+    records = manifest.read_text().splitlines()
+    seeds = [json.loads(r)["seed"] for r in records if r.endswith("}")]
+    assert seeds == list(range(len(seeds)))  # one writer: each seed once, in order
+    assert main([*args, "--seeds", "0:5"]) == 0  # the stale lock file does not block
+    assert not (out / ".procgen-export.lock").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from procgen.cli.options import add_generator_options, configured
 from procgen.export import BACKENDS, FORMATS, ExportOptions, default_workers, export, parse_seeds
@@ -43,6 +44,11 @@ class ExportCommand:
         seeds = parse_seeds(args.seeds)  # every check before any work: nothing partial on bad input
         options = ExportOptions(tiled_data=args.tiled_data, heightmap_size=parse_size(args.heightmap_size))
         generator = configured(args.name, args.params)
+        cores = default_workers()
+        if args.backend == "local" and args.workers is not None and args.workers > cores:
+            print(f"procgen: note: --workers {args.workers} is more than the {cores} usable cores; using {cores}",
+                  file=sys.stderr)
+            args.workers = cores
         summary = export(generator, seeds, args.formats, args.out, workers=args.workers, backend=args.backend,
                          options=options, progress=not args.no_progress, ray_address=args.ray_address)
         print(summary.line())

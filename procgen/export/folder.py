@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
+from typing import Iterator
 
 from procgen.errors import OutputError
 from procgen.fileio import atomic_open, check_name
@@ -12,6 +14,9 @@ from procgen.export.manifest import MANIFEST
 
 # fileio.atomic_open's temporary names: ".<name>.<12 hex digits>.part"
 _PART = re.compile(r"\..+\.[0-9a-f]{12}\.part")
+# Held (flock) by the export writing into the folder; the kernel drops it when that process
+# dies, so a killed export's leftover file never blocks the next one.
+LOCK = ".procgen-export.lock"
 
 
 def check_folder(path: str | os.PathLike[str]) -> Path:
@@ -29,7 +34,7 @@ def _check_folder(folder: Path) -> Path:
     if folder.is_dir():
         if not os.access(folder, os.W_OK | os.X_OK):
             raise OutputError(f"output folder '{folder}' is not writable")
-        if not (folder / MANIFEST).is_file() and any(folder.iterdir()):
+        if not (folder / MANIFEST).is_file() and any(e.name != LOCK for e in folder.iterdir()):
             raise OutputError(f"output folder '{folder}' is not empty and holds no {MANIFEST}; "
                               "give a new or empty folder (or an earlier export to resume it)")
         return folder
@@ -64,3 +69,56 @@ def write_atomic(path: Path, data: bytes) -> None:
     """
     with atomic_open(path, durable=False) as stream:
         stream.write(data)
+
+
+@contextlib.contextmanager
+def export_lock(folder: Path) -> Iterator[None]:
+    """Hold ``folder``'s export lock (creating the folder if needed) while the body runs;
+    refuse with an OutputError when another export holds it. A folder this made and nothing
+    filled is removed again."""
+    made = not folder.exists()
+    try:
+        folder.mkdir(exist_ok=True)
+        handle = _acquire(folder / LOCK)
+    except OSError as exc:
+        raise OutputError(f"cannot write in '{folder}': {exc.strerror or exc}") from None
+    except OutputError:
+        _remove_if_empty(folder, made)
+        raise
+    try:
+        yield
+    finally:
+        # Unlink while still holding it: a newcomer then makes a fresh file, never shares this one.
+        with contextlib.suppress(OSError):
+            os.unlink(folder / LOCK)
+        if handle is not None:
+            os.close(handle)
+        _remove_if_empty(folder, made)
+
+
+def _acquire(path: Path) -> int | None:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before
+        return None
+    while True:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(handle, 32).decode(errors="replace").strip() or "?"
+            os.close(handle)
+            raise OutputError(f"another export (process {holder}) is writing into '{path.parent}'; wait for "
+                              "it to finish or export into another folder") from None
+        with contextlib.suppress(FileNotFoundError):
+            if os.fstat(handle).st_ino == os.stat(path).st_ino:  # not a file its holder just unlinked
+                os.ftruncate(handle, 0)
+                os.write(handle, f"{os.getpid()}\n".encode())
+                return handle
+        os.close(handle)
+
+
+def _remove_if_empty(folder: Path, made: bool) -> None:
+    if made:
+        with contextlib.suppress(OSError):
+            folder.rmdir()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
-from procgen.export.folder import check_folder, prepare_folder
+from procgen.export.folder import check_folder, export_lock, prepare_folder
 from procgen.export.formats import ExportOptions, asset_stem, own_names, parse_formats
 from procgen.export.manifest import Manifest, make_record
 from procgen.export.seeds import Seed, SeedList, as_seed_list
@@ -74,29 +74,37 @@ def export(generator: Generator[Any], seeds: SeedList | Iterable[int | str | See
            ray_address: str | None = None) -> ExportSummary:
     """Export one asset per seed into ``out``; resumes an earlier export of the same settings.
 
-    ``workers``: processes (local) or Ray actors; 0 runs in this process. Every check on
+    ``workers``: processes (local, at most the usable cores) or Ray actors; 0 runs in this
+    process. Only one export writes into a folder at a time. Every check on
     the input and the folder happens before anything is written.
     """
     seeds = as_seed_list(seeds)
     task = _task(generator, formats, options or ExportOptions())
-    workers = default_workers() if workers is None else workers
-    if workers < 0 or (workers == 0 and backend != "local"):
-        raise ParameterError(f"--workers must be at least 1 (0: in this process, local backend only), got {workers}")
-    if backend not in BACKENDS:
-        raise ParameterError(f"unknown backend {backend!r}; backends are {', '.join(BACKENDS)}")
+    workers = _workers(workers, backend)
     if backend == "ray":
         from procgen.export.ray_backend import require_ray
 
         require_ray()  # a missing extra is bad input too: say so before the folder exists
     folder = check_folder(out)
-    manifest = Manifest(folder, task.identity())
-    manifest.load()  # refuses another export's folder before anything is written
-    prepare_folder(folder)
-    runner = _backend(backend, task, folder, workers, ray_address)
-    try:
-        return _run(runner, manifest, task, seeds, folder, progress)
-    finally:
-        runner.close()
+    with export_lock(folder):  # one export per folder: two would both append every record
+        manifest = Manifest(folder, task.identity())
+        manifest.load()  # refuses another export's folder before anything is written
+        prepare_folder(folder)
+        runner = _backend(backend, task, folder, workers, ray_address)
+        try:
+            return _run(runner, manifest, task, seeds, folder, progress)
+        finally:
+            runner.close()
+
+
+def _workers(workers: int | None, backend: str) -> int:
+    if backend not in BACKENDS:
+        raise ParameterError(f"unknown backend {backend!r}; backends are {', '.join(BACKENDS)}")
+    workers = default_workers() if workers is None else workers
+    if workers < 0 or (workers == 0 and backend != "local"):
+        raise ParameterError(f"--workers must be at least 1 (0: in this process, local backend only), got {workers}")
+    # Local processes beyond the cores only cost memory (a Ray cluster has cores of its own).
+    return min(workers, default_workers()) if backend == "local" else workers
 
 
 def _task(generator: Generator[Any], formats: str | Iterable[str], options: ExportOptions) -> Task:
