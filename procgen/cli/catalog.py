@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from procgen.generators import available, info
+from procgen.generators.registry import available, info, summary
 
 
 def _table(rows: list[tuple[str, ...]]) -> str:
@@ -23,7 +23,8 @@ class ListCommand:
     @staticmethod
     def run(args: argparse.Namespace) -> int:
         rows = [("NAME", "KIND", "CONTENT", "DESCRIPTION")]
-        rows += [(i.name, i.kind, i.content, i.description) for i in map(info, available(args.kind))]
+        # summary, not info: info imports each generator's module (torch for the learned ones).
+        rows += [(s.name, s.kind, s.content, s.description) for s in map(summary, available(args.kind))]
         print(_table(rows))
         return 0
 

@@ -1,20 +1,31 @@
-"""The registry: stable names to generator classes, plus trained-model folders."""
+"""The registry: stable names to generator classes, plus trained-model folders.
+
+Built-in names come from the static table in ``catalog.py``, so listing them imports no
+generator module (the learned ones load torch, which takes seconds). A built-in class is
+imported on first use of its name; importing its module runs ``@register``. Classes
+registered at run time (a game's own generators) sit beside them in ``_REGISTRY``.
+"""
 
 from __future__ import annotations
 
 import difflib
+import importlib
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from procgen.errors import CheckpointError, ParameterError
-from procgen.generators.base import Generator
-from procgen.generators.config import ParamSpec
+from procgen.generators.catalog import CATALOG, CatalogEntry
 
-G = TypeVar("G", bound=type[Generator[Any]])
+if TYPE_CHECKING:  # base.py loads numpy and PIL: not needed to name or list generators
+    from procgen.generators.base import Generator
+    from procgen.generators.config import ParamSpec
+
+G = TypeVar("G", bound="type[Generator[Any]]")
 
 _NAME = re.compile(r"[a-z][a-z0-9_-]*/[a-z][a-z0-9_-]*")
+# Classes registered so far: built-in ones once their module is imported, others at run time.
 _REGISTRY: dict[str, type[Generator[Any]]] = {}
 
 
@@ -24,6 +35,11 @@ def register(cls: G) -> G:
         raise ValueError(f"generator name {cls.name!r} must look like 'family/name' in lower case")
     if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
         raise ValueError(f"generator name {cls.name!r} is already registered")
+    builtin = CATALOG.get(cls.name)
+    # A built-in name may not be taken before its module is imported: the name would then
+    # mean one class or another depending on what happened to be imported first.
+    if builtin is not None and builtin.module != cls.__module__:
+        raise ValueError(f"generator name {cls.name!r} is taken by the built-in generator in {builtin.module}")
     cls.Config.generator_name = cls.name
     _REGISTRY[cls.name] = cls
     return cls
@@ -31,7 +47,7 @@ def register(cls: G) -> G:
 
 @dataclass(frozen=True)
 class GeneratorInfo:
-    """What ``procgen list`` shows about a registered generator."""
+    """What ``procgen info`` shows about a registered generator."""
 
     name: str
     kind: str
@@ -45,16 +61,38 @@ class GeneratorInfo:
 
 
 def available(kind: str | None = None) -> list[str]:
-    """Registered generator names, sorted; optionally only ``"hand-written"`` or ``"learned"``."""
-    return sorted(name for name, cls in _REGISTRY.items() if kind is None or cls.kind == kind)
+    """Registered generator names, sorted; optionally only ``"hand-written"`` or ``"learned"``.
+
+    Imports no generator module: built-in names come from the catalog.
+    """
+    return sorted(name for name in {*CATALOG, *_REGISTRY} if kind is None or summary(name).kind == kind)
+
+
+def summary(name: str) -> CatalogEntry:
+    """Name, kind, content type name, description and module of ``name``, importing nothing."""
+    cls = _REGISTRY.get(name)
+    if cls is not None:
+        return CatalogEntry(cls.name, cls.kind, cls.content_type.__name__, cls.description, cls.__module__)
+    try:
+        return CATALOG[name]
+    except KeyError:
+        raise ParameterError(_unknown(name)) from None
 
 
 def generator_class(name: str) -> type[Generator[Any]]:
-    """The class registered as ``name``; a ParameterError lists the names that exist."""
+    """The class registered as ``name``, imported on first use; a ParameterError lists the names that exist."""
+    cls = _REGISTRY.get(name)
+    if cls is not None:
+        return cls
+    entry = CATALOG.get(name)
+    if entry is None:
+        raise ParameterError(_unknown(name))
+    importlib.import_module(entry.module)  # runs the class's @register
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise ParameterError(_unknown(name)) from None
+        raise RuntimeError(f"{entry.module} did not register {name}; "
+                           "procgen/generators/catalog.py is out of date") from None
 
 
 def info(name: str) -> GeneratorInfo:
@@ -76,8 +114,8 @@ def get(name: str, **params: Any) -> Generator[Any]:
         raise ParameterError(f"generator name must be non-empty text, got {name!r}")
     from procgen.generators.folder import is_model_folder, load_model
 
-    if name in _REGISTRY:
-        cls = _REGISTRY[name]
+    if name in _REGISTRY or name in CATALOG:
+        cls = generator_class(name)
         shipped = cls.pretrained_folder()
         if shipped is None:
             return cls(**params)
@@ -94,7 +132,8 @@ def get(name: str, **params: Any) -> Generator[Any]:
 
 
 def _unknown(name: str) -> str:
-    close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
+    names = available()
+    close = difflib.get_close_matches(name, names, n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
     return (f"unknown generator {name!r}{hint}: it is neither a registered name "
-            f"({', '.join(available())}) nor a folder holding a trained model")
+            f"({', '.join(names)}) nor a folder holding a trained model")

@@ -1,6 +1,5 @@
-"""Hand-written generators: algorithms a designer can read and tune."""
+"""Hand-written generators: algorithms a designer can read and tune.
 
-# Importing a module registers its generators.
-from procgen.generators.handwritten import (  # noqa: F401
-    coinflip, downhill, eroded, fbm, island, meander, overworld,
-)
+The modules are not imported here: ``procgen.generators.registry`` imports one the first
+time its generator's name is used (the noise and erosion kernels load numba).
+"""

@@ -2,6 +2,5 @@
 
 See ``base.py`` for what every model shares (windows, sampling at any size, spawn and goal,
 repair, the legend stored with the weights) and ``data.py`` for the training windows.
+The registry imports each model's module on first use of its name, so torch loads only then.
 """
-
-from procgen.generators.learned.levels import conditional, gan, transformer, vae  # noqa: F401  (register)
