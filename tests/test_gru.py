@@ -105,7 +105,8 @@ def test_save_load_round_trip_and_batches(trained, tmp_path) -> None:
     assert picky.block * 3 <= 512  # candidates share the rows of a block
     batch = picky.generate_batch(range(picky.block + 3))  # more than one block
     assert all(batch[s] == picky.generate(s) for s in (0, 1, picky.block - 1, picky.block, picky.block + 2))
-    assert picky.with_params(candidates=1).generate(4) != picky.generate(4)
+    single = picky.with_params(candidates=1)  # the first candidate alone: the best of 3 is often another
+    assert any(single.generate(s) != picky.generate(s) for s in range(4))
 
 
 def test_sinuosity_parameter_and_measure() -> None:

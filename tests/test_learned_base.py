@@ -14,7 +14,7 @@ from torch import nn
 import procgen
 from procgen.errors import CheckpointError
 from procgen.generators import param, registry
-from procgen.generators.learned.base import LearnedRiver, LearnedRiverConfig
+from procgen.generators.learned.base import LearnedRiver, LearnedRiverConfig, split_sequences
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,8 +37,8 @@ class TinyRiver(LearnedRiver):
         out = self.module(torch.ones(1, 1))[0]
         return out[0], nn.functional.softplus(out[1]) + 1e-3
 
-    def draw_noise(self, generator):
-        return {"eps": torch.randn(self.config.steps, generator=generator)}
+    def draw_noise(self, rng):
+        return {"eps": rng.standard_normal(self.config.steps)}
 
     def decode(self, noise):
         mu, sigma = self._params()
@@ -81,7 +81,10 @@ def data(n: int = 30):
 def test_fit_learns_save_load_and_batches_exactly(tiny, tmp_path) -> None:
     trained = tiny(epochs=60, lr=0.05, batch_size=256, patience=60).fit(data(), out=tmp_path / "m")
     mu, sigma = trained._params()
-    assert float(mu.detach()) == pytest.approx(math.radians(5.0), abs=0.02)
+    # Early stopping on the validation rivers keeps a mean between theirs and the training
+    # rivers' (30 short rivers: the two differ by 3 degrees).
+    means = [float(np.concatenate(part).mean()) for part in split_sequences(data(), 1.0)]
+    assert min(means) - 0.01 <= float(mu.detach()) <= max(means) + 0.01
     report = json.loads((tmp_path / "m" / "training" / "training.json").read_text())
     assert report["best_epoch"] >= 1 and report["history"]
     loaded = procgen.get(str(tmp_path / "m"))
@@ -120,3 +123,33 @@ def test_construction_and_generation_leave_global_rng_alone(tiny) -> None:
     model.generate(1)
     assert torch.equal(torch.random.get_rng_state(), state)
     assert all(np.array_equal(tiny()._weights()[k], model._weights()[k]) for k in model._weights())
+
+
+class _Foreign:
+    """A Python object: a weights-only load refuses to build it, so no code runs."""
+
+
+def _checkpoint(tiny, tmp_path):
+    tiny(epochs=1, patience=10).fit(data(), out=tmp_path / "m")
+    path = tmp_path / "m" / "training" / "checkpoint.pt"
+    return path, torch.load(path, weights_only=True)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("bad_epochs", "3"), ("bad_epochs", 2.5), ("config", 5), ("module", [1, 2]), ("generator", "state"),
+    ("report", '{"epochs": "one"}'), ("report", '{"epochs": 1, "history": [3]}'), ("report", "[" * 50_000),
+    ("report", '{"surprise": 1}'), ("best", {"0.weight": "x"}), ("optimizers", [])])
+def test_a_resume_checkpoint_with_fields_of_the_wrong_type_is_refused(tiny, tmp_path, field, value) -> None:
+    path, state = _checkpoint(tiny, tmp_path)
+    torch.save({**state, field: value}, path)
+    with pytest.raises(CheckpointError, match="cannot resume") as caught:
+        tiny(epochs=2, patience=10).fit(data(), out=tmp_path / "m", resume=True)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_pickled_object_in_a_checkpoint_is_refused_in_one_line(tiny, tmp_path) -> None:
+    path, state = _checkpoint(tiny, tmp_path)
+    torch.save({**state, "report": _Foreign()}, path)
+    with pytest.raises(CheckpointError, match="Python objects") as caught:
+        tiny(epochs=2, patience=10).fit(data(), out=tmp_path / "m", resume=True)
+    assert "\n" not in str(caught.value)

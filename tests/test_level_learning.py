@@ -33,8 +33,8 @@ class Independent(LearnedLevel):
         module.logits = nn.Parameter(torch.zeros(self.config.tiles, 1))  # (T, 1)
         return module
 
-    def draw_noise(self, generator: torch.Generator, height: int, width: int) -> dict[str, torch.Tensor]:
-        return {"u": torch.rand((height, width), generator=generator)}
+    def draw_noise(self, rng: np.random.Generator, height: int, width: int) -> dict[str, np.ndarray]:
+        return {"u": rng.random((height, width))}
 
     def _probs(self) -> torch.Tensor:
         return torch.softmax(self.mask_logits(self.module.logits[:, 0], 0), 0)  # (T,)

@@ -56,3 +56,31 @@ def test_package_never_seeds_or_draws_globally() -> None:
     found = [v for path in sorted(PACKAGE.rglob("*.py"))
              for v in violations(path.read_text(encoding="utf-8"), str(path.relative_to(PACKAGE.parent)))]
     assert found == [], "\n".join(found)
+
+
+def seed_arithmetic(source: str, filename: str = "<src>") -> list[str]:
+    """Generators seeded by hand (``manual_seed(...)``) or streams made by arithmetic on a seed
+    (``seed + 1``): training must use named child streams instead (``training_stream``)."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename)):
+        where = f"{filename}:{getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Call) and _dotted(node.func).endswith("manual_seed"):
+            found.append(f"{where}: seeds a generator by hand")
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            sides = [_dotted(node.left), _dotted(node.right)]
+            if any(s.split(".")[-1] == "seed" for s in sides):
+                found.append(f"{where}: arithmetic on a seed")
+    return found
+
+
+def test_the_seed_arithmetic_scanner_catches_both_kinds() -> None:
+    bad = "g = torch.Generator().manual_seed(c.seed + 1)\nh = torch.Generator().manual_seed(0)\n"
+    assert len(seed_arithmetic(bad)) == 3
+    assert seed_arithmetic("g = torch_generator(training_stream(c.seed, 'batches'))\n") == []
+
+
+def test_generators_train_and_sample_from_named_streams_only() -> None:
+    allowed = {PACKAGE / "seeding.py"}  # torch_generator: the one place a stream becomes a torch seed
+    found = [v for path in sorted((PACKAGE / "generators").rglob("*.py")) if path not in allowed
+             for v in seed_arithmetic(path.read_text(encoding="utf-8"), str(path.relative_to(PACKAGE.parent)))]
+    assert found == [], "\n".join(found)

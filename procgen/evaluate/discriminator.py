@@ -24,7 +24,7 @@ from scipy.stats import binomtest
 from torch import nn
 
 from procgen.errors import ParameterError
-from procgen.generators.learned.base import init_parameters, one_thread
+from procgen.generators.learned.core import init_parameters, one_thread
 
 MIN_PER_CLASS = 10
 BATCH_SIZE = 64

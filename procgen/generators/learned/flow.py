@@ -62,8 +62,8 @@ class FlowRiver(WindowRiver):
                               hidden_features=(c.hidden, c.hidden))
 
     # ---- sampling ----------------------------------------------------------------
-    def draw_noise(self, generator: torch.Generator) -> dict[str, torch.Tensor]:
-        return {"base": torch.randn((self.windows_per_river, self.config.window), generator=generator)}  # (n, W)
+    def draw_noise(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return {"base": rng.standard_normal((self.windows_per_river, self.config.window))}  # (n, W)
 
     def decode(self, noise: dict[str, torch.Tensor]) -> torch.Tensor:
         base = noise["base"]  # (B, n, W)

@@ -51,7 +51,6 @@ from procgen.generators.registry import register
 
 __all__ = ["GanConfig", "GanRiver", "sliced_wasserstein", "statistics_distance", "turn_statistics"]
 
-VALIDATION_SEED = 20240607  # fixed: every epoch's validation sees the same z and directions
 VALIDATION_SAMPLES = 2048  # generated windows per validation
 PROJECTIONS = 256  # random directions of the sliced Wasserstein distance
 QUANTILES = 128  # quantile levels compared per direction (copes with unequal set sizes)
@@ -129,8 +128,8 @@ class GanRiver(LearnedRiver):
         return math.ceil(self.config.steps / self.config.window)
 
     # ---- sampling ----------------------------------------------------------------
-    def draw_noise(self, generator: torch.Generator) -> dict[str, torch.Tensor]:
-        return {"z": torch.randn(self.windows, self.config.latent, generator=generator)}
+    def draw_noise(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return {"z": rng.standard_normal((self.windows, self.config.latent))}  # (windows, latent)
 
     def angles(self, z: torch.Tensor) -> torch.Tensor:
         """Turning angles (N, window) in radians from noise z (N, latent)."""
@@ -198,11 +197,14 @@ class GanRiver(LearnedRiver):
 
     def validation_loss(self, data: torch.Tensor, generator: torch.Generator) -> float:
         scale = self.module.scale
-        return sliced_wasserstein(data / scale, self.sample_windows(VALIDATION_SAMPLES) / scale)
+        return sliced_wasserstein(data / scale, self.sample_windows(VALIDATION_SAMPLES) / scale,
+                                  self.training_generator("projections"))
 
-    def sample_windows(self, count: int, seed: int = VALIDATION_SEED) -> torch.Tensor:
-        """``count`` generated windows (count, window) in radians from a fixed-seed generator."""
-        z = torch.randn(count, self.config.latent, generator=torch.Generator().manual_seed(seed))
+    def sample_windows(self, count: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``count`` generated windows (count, window) in radians; by default from the training seed's
+        "validation" stream, the same every call."""
+        generator = generator or self.training_generator("validation")
+        z = torch.randn(count, self.config.latent, generator=generator)
         with torch.no_grad():
             return self.angles(z)
 
@@ -214,14 +216,14 @@ def windows_of(sequences: list[np.ndarray], window: int, stride: int) -> np.ndar
     return np.concatenate(parts) if parts else np.zeros((0, window))
 
 
-def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, projections: int = PROJECTIONS, axes: bool = True) -> float:
-    """Mean over fixed unit directions of W1 between the projections of a (N, d) and b (M, d).
+def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, generator: torch.Generator, projections: int = PROJECTIONS,
+                       axes: bool = True) -> float:
+    """Mean over unit directions of W1 between the projections of a (N, d) and b (M, d).
 
-    The directions are ``projections`` random ones (from a fixed seed) and, with ``axes``,
+    The directions are ``projections`` random ones (from ``generator``) and, with ``axes``,
     the d coordinate axes. W1 of two 1-D samples is the mean gap between their quantiles at
     QUANTILES evenly spaced levels, which allows N != M.
     """
-    generator = torch.Generator().manual_seed(VALIDATION_SEED + 1)
     directions = torch.randn(a.shape[1], projections, generator=generator, dtype=torch.float64)
     directions /= directions.norm(dim=0, keepdim=True)  # (d, P)
     if axes:  # the coordinate axes too: single turns' own distribution, spike at 0 included

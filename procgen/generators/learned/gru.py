@@ -67,7 +67,8 @@ from torch import nn
 
 from procgen.errors import ParameterError
 from procgen.generators.config import param
-from procgen.generators.learned.base import LearnedRiver, LearnedRiverConfig, init_parameters
+from procgen.generators.learned.base import LearnedRiver, LearnedRiverConfig
+from procgen.generators.learned.core import TURN_GRID, init_parameters, quantized_tensor
 from procgen.generators.registry import register
 
 __all__ = ["GruConfig", "GruRiver", "sinuosity_of_turns"]
@@ -332,7 +333,7 @@ class GruRiver(LearnedRiver):
     def validation_loss(self, data: torch.Tensor, generator: torch.Generator) -> float:
         """Mean of the unconditional and the conditional NLL per turn (both matter)."""
         total, count = 0.0, 0.0
-        jitter = torch.Generator().manual_seed(0)  # the same noise every epoch: comparable figures
+        jitter = self.training_generator("validation")  # the same noise every epoch: comparable figures
         for chunk in data.split(512):
             lengths = chunk[:, 0].long()
             mask = torch.arange(chunk.shape[1] - 1) < lengths[:, None]  # (B, window)
@@ -352,14 +353,13 @@ class GruRiver(LearnedRiver):
             return float(-self._nll_steps(y, lengths, torch.ones(1, dtype=torch.bool)).double().sum())
 
     # ---- sampling ----------------------------------------------------------------
-    def draw_noise(self, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    def draw_noise(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         c = self.config
         # Candidate by candidate, so a seed's first candidate is the same whatever their number.
-        level = torch.rand(1, generator=generator)
-        draws = [(torch.rand(c.steps, generator=generator), torch.randn(c.steps, generator=generator))
-                 for _ in range(c.draws)]
-        return {"level": level, "pick": torch.stack([d[0] for d in draws]),  # (draws, steps)
-                "z": torch.stack([d[1] for d in draws])}
+        level = rng.random(1)
+        draws = [(rng.random(c.steps), rng.standard_normal(c.steps)) for _ in range(c.draws)]
+        return {"level": level, "pick": np.stack([d[0] for d in draws]),  # (draws, steps)
+                "z": np.stack([d[1] for d in draws])}
 
     def _targets(self, level: torch.Tensor) -> torch.Tensor:
         """Sinuosity (B,) to condition on: the requested one, or a draw like the training windows'."""
@@ -375,7 +375,7 @@ class GruRiver(LearnedRiver):
         pos = level.double() * (QUANTILES - 1)
         i = torch.clamp(pos.floor().long(), max=QUANTILES - 2)
         logs = q[i] + (pos - i) * (q[i + 1] - q[i])  # inverse CDF, linear between levels
-        return torch.clamp(1.0 + torch.exp(logs) - SIN_EPS, min=1.0 + SIN_EPS, max=SIN_MAX).float()
+        return torch.clamp(1.0 + torch.exp(logs) - SIN_EPS, min=1.0 + SIN_EPS, max=SIN_MAX).to(level.dtype)
 
     def decode(self, noise: dict[str, torch.Tensor]) -> torch.Tensor:
         b, k, n = noise["z"].shape
@@ -398,18 +398,18 @@ class GruRiver(LearnedRiver):
         """
         net, c = self.module, self.config
         r, n = z.shape
-        fixed = torch.stack([torch.zeros(r), self._condition(target), 1.0 / target], 1)  # (R, 3) flag, condition
-        steps_left = n - torch.arange(n, dtype=torch.float32)
+        fixed = torch.stack([torch.zeros(r, dtype=z.dtype), self._condition(target), 1.0 / target], 1)  # (R, 3) flag, condition
+        steps_left = n - torch.arange(n).to(z.dtype)
         lefts = torch.stack([steps_left / (n + 1), steps_left / c.window], 1)[:, None, :]  # (n, 1, 2)
         layers = [(getattr(net.gru, f"weight_ih_l{i}"), getattr(net.gru, f"weight_hh_l{i}"),
                    getattr(net.gru, f"bias_ih_l{i}"), getattr(net.gru, f"bias_hh_l{i}")) for i in range(c.layers)]
         state = [net.start[i].expand(r, -1).contiguous() for i in range(c.layers)]  # (R, hidden) each
         head = self._sampling_head()
         pick_t, z_t = pick.t().contiguous(), z.t().contiguous()  # (n, R): one contiguous row per step
-        prev, heading = torch.zeros(r), torch.zeros(r)
-        xy = torch.zeros(r, 2)
+        prev, heading = torch.zeros(r, dtype=z.dtype), torch.zeros(r, dtype=z.dtype)
+        xy = torch.zeros(r, 2, dtype=z.dtype)
         xy[:, 0] = 1.0 / (n + 1)  # position after the first segment, as a share of the river
-        out = torch.empty(r, n)
+        out = torch.empty(r, n, dtype=z.dtype)
         for t in range(n):
             inp = torch.cat([(prev / net.stats[0])[:, None], fixed, lefts[t].expand(r, 2),
                              geometry(heading, xy[:, 0], xy[:, 1])], 1)  # (R, FEATURES)
@@ -446,4 +446,5 @@ class GruRiver(LearnedRiver):
         sd = sd_of(raw[:, 1, 0], 1.0)
         if self.config.temperature != 1.0:
             sd = sd * self.config.temperature
-        return wrap(torch.addcmul(mean_of(raw[:, 0, 0], 1.0), sd, z))
+        # On the grid: the turn is fed back as the next input, so no kernel's last bits travel on.
+        return quantized_tensor(wrap(torch.addcmul(mean_of(raw[:, 0, 0], 1.0), sd, z)), TURN_GRID)

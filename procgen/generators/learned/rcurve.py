@@ -58,9 +58,10 @@ from torch import nn
 from procgen.content import RiverPath
 from procgen.errors import ContentError, ParameterError
 from procgen.generators.config import param
-from procgen.generators.learned.base import LearnedRiver, LearnedRiverConfig, init_parameters, one_thread
+from procgen.generators.learned.base import LearnedRiver, LearnedRiverConfig
+from procgen.generators.learned.core import POINT_GRID, init_parameters, one_thread, quantized
 from procgen.generators.registry import register
-from procgen.seeding import torch_generator
+from procgen.seeding import make_rng
 
 __all__ = ["RCurveConfig", "RCurveNet", "RCurveRiver", "choose_path", "point_log_density"]
 
@@ -172,10 +173,10 @@ class RCurveRiver(LearnedRiver):
         return float(torch.exp(self.module.log_sigma.detach()) * self.module.scale)
 
     def world_curve(self, z: torch.Tensor) -> np.ndarray:
-        """f(z) (n, 2) float64 in world units for z (n,) in [0, 1]."""
-        with torch.no_grad(), one_thread():
-            mu = self.module.curve(z.float()).double()  # (n, 2)
-        return (self.module.centre.double() + self.module.scale.double() * mu).numpy()
+        """f(z) (n, 2) float64 in world units for z (n,) in [0, 1], on the portable path (float64)."""
+        with self.inference():
+            mu = self.module.curve(z.double())  # (n, 2)
+            return (self.module.centre + self.module.scale * mu).numpy()
 
     # ---- training ----------------------------------------------------------------
     def training_examples(self, data: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -249,14 +250,14 @@ class RCurveRiver(LearnedRiver):
                              "use log_prob(path)")
 
     # ---- generating --------------------------------------------------------------
-    def draw_noise(self, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    def draw_noise(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         # (x or y, cos or sin, mode): the coefficients of the smooth 2-D displacement
-        return {"modes": torch.randn(2, 2, self.config.wiggles, generator=generator, dtype=torch.float64)}
+        return {"modes": rng.standard_normal((2, 2, self.config.wiggles))}
 
     def base_curve(self) -> np.ndarray:
         """The fitted curve as steps + 1 points (T, 2) in world units, evenly spaced along it."""
         count = self.config.steps + 1
-        fine = self.world_curve(torch.linspace(0, 1, FINE * count))  # (G, 2)
+        fine = self.world_curve(torch.linspace(0, 1, FINE * count, dtype=torch.float64))  # (G, 2)
         along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(fine, axis=0), axis=1))])  # (G,)
         s = np.linspace(0.0, along[-1], count)  # (T,)
         return np.stack([np.interp(s, along, fine[:, 0]), np.interp(s, along, fine[:, 1])], axis=1)
@@ -272,10 +273,11 @@ class RCurveRiver(LearnedRiver):
         weights = self.config.variation * self.sigma * weights / np.sqrt((weights ** 2).sum())  # (K,)
         paths = []
         for stream in streams:
-            modes = self.draw_noise(torch_generator(stream))["modes"].numpy()  # (2, 2, K)
+            modes = self.draw_noise(make_rng(stream))["modes"]  # (2, 2, K)
             # Elementwise sums, never a batched matmul: a river's bits cannot depend on its batch.
             offset = ((weights[:, None] * modes[:, :, :, None]) * basis[None]).sum(axis=(1, 2))  # (2, T)
-            paths.append(RiverPath(points + offset.T))
+            # On the grid: the network placed these points, so a kernel's last bits must not show.
+            paths.append(RiverPath(quantized(points + offset.T, POINT_GRID)))
         return paths
 
 

@@ -10,6 +10,7 @@ read with ``torch.load(weights_only=True)``.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,10 +22,10 @@ import torch
 from procgen.errors import CheckpointError, ParameterError
 from procgen.fileio import atomic_write
 from procgen.generators.folder import TRAINING_DIR, check_model_target
-from procgen.generators.learned.base import one_thread
+from procgen.generators.learned.core import one_thread
 
 if TYPE_CHECKING:
-    from procgen.generators.learned.base import LearnedRiver
+    from procgen.generators.learned.core import TorchGenerator
 
 CHECKPOINT = "checkpoint.pt"
 REPORT = "training.json"
@@ -44,41 +45,26 @@ class TrainReport:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
-def split_sequences(data: Any, step_length: float) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Training and validation turning-angle sequences: the data's own split, else every 10th path."""
-    from procgen.generators.learned.base import turn_sequences
+def fit_model(base: "TorchGenerator[Any]", data: Any, *, out: str | os.PathLike[str] | None = None,
+              resume: bool = False, progress: bool = False, **params: Any) -> "TorchGenerator[Any]":
+    """A new ``type(base)`` trained on ``data`` with ``params``; its folder is written to ``out`` when given.
 
-    if hasattr(data, "split") and hasattr(data, "sequences"):
-        return turn_sequences(data.split("train"), step_length), turn_sequences(data.split("validation"), step_length)
-    sequences = turn_sequences(data, step_length)
-    if len(sequences) < 2:
-        raise ParameterError("training needs at least 2 river paths (one is held out for validation)")
-    return ([s for i, s in enumerate(sequences) if i % 10 != 9] or sequences[:1],
-            [s for i, s in enumerate(sequences) if i % 10 == 9] or sequences[-1:])
-
-
-def fit_generator(base: "LearnedRiver", data: Any, *, out: Any = None, resume: bool = False,
-                  progress: bool = False, **params: Any) -> "LearnedRiver":
-    """A new ``type(base)`` trained on ``data``; its folder is written to ``out`` when given."""
+    The one typed entry for training every learned generator: the model's
+    ``training_setup`` turns the data into examples, then :func:`run` trains.
+    """
+    folder = None if out is None else Path(out)
+    if folder is not None:
+        check_model_target(folder)
     # One thread: these small networks gain little from more, a busy machine's thread pool
     # spin-waits (5-10x slower per step measured on 2 shared cores), and the trained
     # weights then do not depend on the core count.
     with one_thread():
-        return _fit(base, data, out=out, resume=resume, progress=progress, **params)
-
-
-def _fit(base: "LearnedRiver", data: Any, *, out: Any, resume: bool, progress: bool,
-         **params: Any) -> "LearnedRiver":
-    step_length = float(getattr(data, "step_length", None) or base.config.step_length)
-    model = type(base)(base.config.replace(**{"step_length": step_length, **params}))
-    train_x, val_x = model.training_examples(data)
-    if len(train_x) == 0 or len(val_x) == 0:
-        raise ParameterError(f"{model.name}: the data gives no training or validation examples; "
-                             "give more or longer rivers")
-    folder = None if out is None else Path(out)
-    if folder is not None:
-        check_model_target(folder)
-    report = run(model, train_x, val_x, folder=folder, resume=resume, progress=progress)
+        model, train_x, val_x = base.training_setup(data, dict(params))
+        if len(train_x) == 0 or len(val_x) == 0:
+            raise ParameterError(f"{model.name}: the data gives no training or validation examples; "
+                                 "give more or longer examples")
+        model.prepare(train_x)
+        report = run(model, train_x, val_x, folder=folder, resume=resume, progress=progress)
     save_trained(model, folder, report)
     return model
 
@@ -92,10 +78,11 @@ def save_trained(model: Any, folder: Path | None, report: TrainReport) -> None:
         atomic_write(folder / TRAINING_DIR / REPORT, lambda f: f.write(json.dumps(asdict(report), indent=2).encode()))
 
 
-def run(model: "LearnedRiver", train_x: torch.Tensor, val_x: torch.Tensor, *, folder: Path | None,
+def run(model: "TorchGenerator[Any]", train_x: torch.Tensor, val_x: torch.Tensor, *, folder: Path | None,
         resume: bool, progress: bool) -> TrainReport:
-    c = model.config
-    generator = torch.Generator().manual_seed(c.seed + 1)  # +1: not the init stream
+    """Train ``model`` in place on examples ``train_x`` (N, ...), keeping the best by ``val_x``."""
+    c = model.config.training
+    generator = model.training_generator("batches")  # batch order and training noise
     optimizers = model.make_optimizers()
     report = TrainReport(train_examples=len(train_x), validation_examples=len(val_x))
     best_state = {k: v.clone() for k, v in model.module.state_dict().items()}
@@ -153,7 +140,7 @@ def _progress(enabled: bool, total: int, done: int, name: str):  # type: ignore[
     return tqdm(total=total, initial=done, desc=f"training {name}", unit="epoch")
 
 
-def _save(path: Path, model: "LearnedRiver", optimizers: list[torch.optim.Optimizer], generator: torch.Generator,
+def _save(path: Path, model: "TorchGenerator[Any]", optimizers: list[torch.optim.Optimizer], generator: torch.Generator,
           report: TrainReport, bad_epochs: int, best_state: dict[str, torch.Tensor]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {"config": json.dumps(model.config.to_dict()), "module": model.module.state_dict(),
@@ -162,22 +149,66 @@ def _save(path: Path, model: "LearnedRiver", optimizers: list[torch.optim.Optimi
     atomic_write(path, lambda f: torch.save(state, f))
 
 
-def _restore(path: Path, model: "LearnedRiver", optimizers: list[torch.optim.Optimizer], generator: torch.Generator,
+def _restore(path: Path, model: "TorchGenerator[Any]", optimizers: list[torch.optim.Optimizer], generator: torch.Generator,
              report: TrainReport) -> tuple[int, int, dict[str, torch.Tensor]]:
+    state = _load_checkpoint(path)
+    if _settings(_json(state["config"], path, "config")) != _settings(model.config.to_dict()):
+        raise CheckpointError(f"checkpoint {path} was made with other settings; train into a new folder "
+                              "or drop --resume")
+    saved_report = _json(state["report"], path, "report")
     try:
-        state = torch.load(path, weights_only=True)  # plain tensors and data only: never runs code
-        if _settings(json.loads(state["config"])) != _settings(model.config.to_dict()):
-            raise CheckpointError(f"checkpoint {path} was made with other settings; train into a new folder "
-                                  "or drop --resume")
+        restored = TrainReport(**saved_report)
+        history_ok = all(isinstance(h, dict) for h in restored.history)
         model.module.load_state_dict(state["module"])
-        for optimizer, saved in zip(optimizers, state["optimizers"]):
+        model.module.load_state_dict(state["best"])  # checks the best weights fit too, before training
+        model.module.load_state_dict(state["module"])
+        for optimizer, saved in zip(optimizers, state["optimizers"], strict=True):
             optimizer.load_state_dict(saved)
         generator.set_state(state["generator"])
-        saved_report = json.loads(state["report"])
-    except CheckpointError:
-        raise
-    except Exception as exc:  # truncated or foreign files fail in many ways inside torch.load
-        raise CheckpointError(f"cannot resume from {path}: {type(exc).__name__}: {exc}") from exc
-    for key, value in saved_report.items():
+    except (TypeError, ValueError, KeyError, RuntimeError) as exc:
+        raise CheckpointError(f"cannot resume from {path}: its saved state does not fit this model "
+                              f"({_first_line(exc)})") from None
+    numbers = (restored.epochs, restored.best_epoch, state["bad_epochs"])
+    if (not history_ok or not all(type(n) is int and n >= 0 for n in numbers)
+            or not all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                       for x in (restored.best_validation, restored.seconds))):
+        raise CheckpointError(f"cannot resume from {path}: its training report has fields of the wrong type")
+    for key, value in asdict(restored).items():
         setattr(report, key, value)
-    return report.epochs, int(state["bad_epochs"]), state["best"]
+    return report.epochs, state["bad_epochs"], state["best"]
+
+
+_CHECKPOINT_FIELDS = {"config": str, "module": dict, "optimizers": list, "generator": torch.Tensor,
+                      "report": str, "bad_epochs": int, "best": dict}
+
+
+def _load_checkpoint(path: Path) -> dict[str, Any]:
+    """The checkpoint's fields, each of its expected type; a CheckpointError of one line otherwise."""
+    try:
+        state = torch.load(path, weights_only=True)  # plain tensors and data only: never runs code
+    except Exception as exc:  # noqa: BLE001  truncated, foreign or pickled-object files fail in many ways
+        why = ("it holds Python objects, not only tensors and plain data (refused unread)"
+               if "weights_only" in str(exc) or "Unsupported global" in str(exc) else _first_line(exc))
+        raise CheckpointError(f"cannot resume from {path}: {why}") from None
+    if not isinstance(state, dict):
+        raise CheckpointError(f"cannot resume from {path}: not a procgen training checkpoint")
+    for key, kind in _CHECKPOINT_FIELDS.items():
+        value = state.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise CheckpointError(f"cannot resume from {path}: field {key!r} is missing or not a {kind.__name__}")
+    return state
+
+
+def _json(text: str, path: Path, field_name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise CheckpointError(f"cannot resume from {path}: field {field_name!r} is not JSON ({_first_line(exc)})") from None
+    if not isinstance(value, dict):
+        raise CheckpointError(f"cannot resume from {path}: field {field_name!r} is not a JSON object")
+    return value
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]

@@ -46,8 +46,6 @@ from procgen.generators.learned.windows import WindowConfig, WindowRiver, dequan
 from procgen.generators.registry import register
 
 LOG_2PI = math.log(2 * math.pi)
-SCORE_SEED = 20240917  # fixed: log_prob's importance samples are the same on every call
-VALIDATION_SEED = 7  # fixed: each epoch's validation ELBO uses the same noise, so epochs compare fairly
 CHUNK = 4096  # windows per pass when scoring, to bound memory
 
 
@@ -141,12 +139,12 @@ class VAERiver(WindowRiver):
         return WindowVAE(c.window, c.latent, c.hidden, c.spike)
 
     # ---- sampling ----------------------------------------------------------------
-    def draw_noise(self, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    def draw_noise(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         n, c = self.windows_per_river, self.config
         # Every draw always happens (fixed shapes), whatever decoder_noise and spike say.
-        return {"z": torch.randn((n, c.latent), generator=generator),  # (n, D) prior codes
-                "eps": torch.randn((n, c.window), generator=generator),  # (n, W) decoder noise
-                "pick": torch.rand((n, c.window), generator=generator)}  # (n, W) spike or not
+        return {"z": rng.standard_normal((n, c.latent)),  # (n, D) prior codes
+                "eps": rng.standard_normal((n, c.window)),  # (n, W) decoder noise
+                "pick": rng.random((n, c.window))}  # (n, W) spike or not
 
     def decode(self, noise: dict[str, torch.Tensor]) -> torch.Tensor:
         decoded = self.module.decode(noise["z"], self.config.min_sd)  # (B, n, W) per turn
@@ -174,8 +172,8 @@ class VAERiver(WindowRiver):
         return {"neg_elbo": float(loss.detach())}
 
     def validation_loss(self, data: torch.Tensor, generator: torch.Generator) -> float:
-        """Mean negative ELBO per turn (nats); a fixed noise seed, not the training stream."""
-        fixed = torch.Generator().manual_seed(VALIDATION_SEED)
+        """Mean negative ELBO per turn (nats); the same noise every epoch, so epochs compare fairly."""
+        fixed = self.training_generator("validation")
         with torch.no_grad():
             total = sum(float(self._neg_elbo(chunk, fixed).double().sum()) for chunk in data.split(CHUNK))
         return total / (len(data) * self.config.window)
@@ -197,9 +195,9 @@ class VAERiver(WindowRiver):
         return torch.logsumexp(log_w, dim=0) - math.log(samples), log_w.mean(0)
 
     def log_prob_turns(self, turns: np.ndarray) -> float:
-        """IWAE estimate (nats) summed over the complete windows; deterministic (fixed seed)."""
+        """IWAE estimate (nats) summed over the complete windows; deterministic (the same samples each call)."""
         x = scoring_windows(turns, self.config.window)  # (n, W)
-        generator = torch.Generator().manual_seed(SCORE_SEED)
+        generator = self.training_generator("score")
         per_chunk = max(1, CHUNK // self.config.iw_samples)
         return float(sum(self.iwae(chunk, self.config.iw_samples, generator)[0].sum()
                          for chunk in x.split(per_chunk)))

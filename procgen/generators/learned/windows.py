@@ -135,7 +135,7 @@ class WindowRiver(LearnedRiver):
     def fit(self, data: Any, *, out: Any = None, resume: bool = False, progress: bool = False,
             **params: Any) -> LearnedRiver:
         """As :meth:`LearnedRiver.fit`; ``turn_scale`` is set from the training turns unless given."""
-        from procgen.generators.learned.train import split_sequences
+        from procgen.generators.learned.base import split_sequences
 
         step_length = float(params.get("step_length") or getattr(data, "step_length", None)
                             or self.config.step_length)

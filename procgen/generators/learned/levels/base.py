@@ -35,20 +35,19 @@ from procgen.assets import model_folder
 from procgen.content import Tile, TileMap
 from procgen.datasets.levels import VIEWS, LevelCorpus, build_tileset, load_corpus
 from procgen.errors import CheckpointError, ContentError, ParameterError
-from procgen.generators.base import Generator
 from procgen.generators.config import GeneratorConfig, param
-from procgen.generators.learned.base import init_parameters, load_module_weights, one_thread
+from procgen.generators.learned.core import LearnedConfig, TorchGenerator, training_stream
+from procgen.generators.learned.levels.data import split_corpus, terrain, windows
 from procgen.levels.endpoints import marker_ids, place_endpoints
 from procgen.levels.playability import is_playable, repair
-from procgen.seeding import torch_generator
+from procgen.seeding import make_rng
 
 LEGEND_KEY = "corpus.legend"
-EXTRA_PREFIX = "extra."
 
 
 @dataclass(frozen=True, kw_only=True)
-class LearnedLevelConfig(GeneratorConfig):
-    """Sampling and training options every learned level generator has."""
+class LearnedLevelConfig(LearnedConfig):
+    """Sampling and data options every learned level generator has (training settings: LearnedConfig)."""
 
     width: int = param(64, "columns of a generated level (set by fit to the corpus's widest level)", ge=4, le=1024)
     height: int = param(64, "rows of a generated level (set by fit to the corpus's tallest level)", ge=4, le=1024)
@@ -64,10 +63,8 @@ class LearnedLevelConfig(GeneratorConfig):
                              le=10_000_000)
     augment: bool = param(True, "train on rotated and mirrored windows too (top-down: 8 symmetries; "
                                 "side-view: left-right mirror)")
-    seed: int = param(0, "training seed: weight initialisation, batch order, training noise", ge=0)
     epochs: int = param(60, "most passes over the training windows", ge=1, le=10_000)
     batch_size: int = param(64, "windows per optimisation step", ge=1, le=65_536)
-    lr: float = param(2e-3, "Adam learning rate", gt=0.0, le=1.0)
     patience: int = param(8, "stop after this many epochs without a better validation loss", ge=1)
     max_minutes: float = param(10.0, "stop training after this many minutes", gt=0.0)
 
@@ -83,24 +80,16 @@ def placeholder_legend(tiles: int) -> dict[str, Any]:
             "view": "top-down"}
 
 
-class LearnedLevel(Generator[TileMap]):
+class LearnedLevel(TorchGenerator[TileMap]):
     """A torch model of tile grids. Subclasses implement the hooks below."""
 
-    kind = "learned"
     content_type = TileMap
     Config: ClassVar[type[LearnedLevelConfig]] = LearnedLevelConfig
     config: LearnedLevelConfig
 
     def __init__(self, config: GeneratorConfig | None = None, /, **params: Any) -> None:
         super().__init__(config, **params)
-        self.extras: dict[str, np.ndarray] = {}  # plain arrays saved beside the weights (e.g. data tables)
         self.set_legend(placeholder_legend(self.config.tiles))
-        # Building draws default weights from the global RNG; fork it so the caller's global
-        # state is untouched, then overwrite every weight from the training seed.
-        with torch.random.fork_rng(devices=[]):
-            self.module = self.build()
-        init_parameters(self.module, torch.Generator().manual_seed(self.config.seed))
-        self.module.eval()
 
     # ---- the corpus's tiles --------------------------------------------------------
     def set_legend(self, legend: dict[str, Any]) -> None:
@@ -128,43 +117,56 @@ class LearnedLevel(Generator[TileMap]):
         return logits.masked_fill(self.blocked.reshape(shape), float("-inf"))
 
     # ---- hooks -------------------------------------------------------------------------
-    def build(self) -> nn.Module:
-        """The network for ``self.config``."""
-        raise NotImplementedError
-
-    def draw_noise(self, generator: torch.Generator, height: int, width: int) -> dict[str, torch.Tensor]:
-        """Every random number one level of ``height`` x ``width`` needs, from its own generator."""
+    def draw_noise(self, rng: np.random.Generator, height: int, width: int) -> dict[str, np.ndarray]:
+        """Every random number one level of ``height`` x ``width`` needs, from its own numpy generator."""
         raise NotImplementedError
 
     def decode(self, noise: dict[str, torch.Tensor], height: int, width: int) -> torch.Tensor:
-        """Tile ids (height, width) int64 from one level's noise; no randomness, no marker tiles."""
+        """Tile ids (height, width) int64 from one level's float64 noise; no randomness, no marker tiles.
+
+        Runs inside :meth:`inference`, where ``self.module`` is the float64 network; a
+        categorical draw compares its uniform with float64 cumulative probabilities."""
         raise NotImplementedError
 
-    def prepare(self, train_x: torch.Tensor) -> None:
-        """Called once before training with the training windows (N, k, k): fit data statistics
-        a model keeps in ``self.extras`` (a table of conditions, say). Default: nothing."""
+    def training_setup(self, data: Any, params: dict[str, Any]) -> tuple["LearnedLevel", torch.Tensor,
+                                                                          torch.Tensor]:
+        """A model sized and tiled for the corpus ``data``, and its training and validation windows.
 
-    def training_step(self, batch: torch.Tensor, optimizers: list[torch.optim.Optimizer],
-                      generator: torch.Generator) -> dict[str, float]:
-        """One optimisation step on windows (B, k, k); returns named losses for the progress bar."""
-        raise NotImplementedError
+        The tile count and view come from the corpus; the output size defaults to the
+        corpus's largest level unless ``width`` / ``height`` are given.
+        """
+        corpus = data if isinstance(data, LevelCorpus) else load_corpus(data)
+        if len(corpus) < 3:
+            raise ParameterError(f"a level corpus needs at least 3 levels (training, validation, held out); "
+                                 f"got {len(corpus)}")
+        size = {"height": max(level.shape[0] for level in corpus.levels),
+                "width": max(level.shape[1] for level in corpus.levels)}
+        model = type(self)(self.config.replace(**{**size, **params, "tiles": len(corpus.tileset),
+                                                  "view": corpus.view}))
+        model.set_legend(corpus.legend)
+        c = model.config
+        parts = split_corpus(corpus)
+        train_x = windows(terrain(parts["train"], corpus), c.window, c.stride, view=c.view, augment=c.augment)
+        if len(train_x) > c.max_windows:  # a seeded subsample: large corpora train in bounded time
+            rng = make_rng(training_stream(c.seed, "subsample"))
+            keep = np.sort(rng.permutation(len(train_x))[:c.max_windows])
+            train_x = train_x[torch.from_numpy(keep)]
+        val_x = windows(terrain(parts["validation"], corpus), c.window, max(c.stride, c.window // 4), view=c.view)
+        return model, train_x, val_x
 
-    def validation_loss(self, data: torch.Tensor, generator: torch.Generator) -> float:
-        """A number to minimise on validation windows (early stopping keeps the best)."""
-        raise NotImplementedError
-
-    def make_optimizers(self) -> list[torch.optim.Optimizer]:
-        return [torch.optim.Adam(self.module.parameters(), lr=self.config.lr)]
+    def noise_tensors(self, rng: np.random.Generator, height: int, width: int) -> dict[str, torch.Tensor]:
+        """:meth:`draw_noise` as the float64 tensors :meth:`decode` takes."""
+        return {k: torch.from_numpy(np.asarray(v, dtype=np.float64)) for k, v in self.draw_noise(rng, height, width).items()}
 
     # ---- Generator -------------------------------------------------------------------
     def _generate(self, stream: np.random.SeedSequence) -> TileMap:
-        # Generate and test: up to `draws` levels from the seed's one torch stream, drawn in
-        # order (fixed shapes), keep the first that is playable as drawn; else repair the first.
+        # Generate and test: up to `draws` levels from the seed's one stream, drawn in order
+        # (fixed shapes), keep the first that is playable as drawn; else repair the first.
         c = self.config
-        generator = torch_generator(stream)
+        rng = make_rng(stream)
         first = None
         for _ in range(c.draws):
-            level = self._draw(generator)
+            level = self._draw(rng)
             if is_playable(level, view=c.view):
                 return level
             if first is None:
@@ -174,30 +176,30 @@ class LearnedLevel(Generator[TileMap]):
             return repair(first)
         return first
 
-    def _draw(self, generator: torch.Generator) -> TileMap:
+    def _draw(self, rng: np.random.Generator) -> TileMap:
         """One level as the model draws it, with spawn and goal placed by the rule."""
         c = self.config
-        noise = self.draw_noise(generator, c.height, c.width)
-        with torch.no_grad(), one_thread():
+        noise = self.noise_tensors(rng, c.height, c.width)
+        with self.inference():
             ids = self.decode(noise, c.height, c.width)
         grid = ids.numpy().astype(np.int32)  # (H, W)
         if grid.shape != (c.height, c.width):
             raise RuntimeError(f"{self.name} decoded {grid.shape}, not {(c.height, c.width)}")  # a bug
         return place_endpoints(grid, self.tileset, self.legend, c.view)
 
-    # ---- training and weights --------------------------------------------------------
-    def fit(self, data: LevelCorpus | str | os.PathLike[str], *, out: Any = None, resume: bool = False,
-            progress: bool = False, **params: Any) -> "LearnedLevel":
+    # ---- weights: the module's, the extras, and the corpus legend ----------------------
+    def fit(self, data: LevelCorpus | str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
+            resume: bool = False, progress: bool = False, **params: Any) -> "LearnedLevel":
         """A new generator of this kind trained on ``data`` (a LevelCorpus or a corpus folder)."""
-        from procgen.generators.learned.levels.train import fit_level_model
-
+        if not isinstance(data, (LevelCorpus, str, os.PathLike)):
+            raise ParameterError("training data must be a LevelCorpus (see procgen.datasets.levels) or a corpus "
+                                 f"folder, got {type(data).__name__}")
         corpus = data if isinstance(data, LevelCorpus) else load_corpus(data)
-        return fit_level_model(self, corpus, out=out, resume=resume, progress=progress, **params)
+        return super().fit(corpus, out=out, resume=resume, progress=progress, **params)  # type: ignore[return-value]
 
     def _weights(self) -> dict[str, np.ndarray]:
-        weights = {k: v.detach().cpu().numpy().copy() for k, v in self.module.state_dict().items()}
+        weights = super()._weights()
         weights[LEGEND_KEY] = np.frombuffer(json.dumps(self.legend, sort_keys=True).encode("utf-8"), dtype=np.uint8)
-        weights.update({EXTRA_PREFIX + k: np.ascontiguousarray(v) for k, v in self.extras.items()})
         return weights
 
     def _set_weights(self, weights: dict[str, np.ndarray]) -> None:
@@ -207,12 +209,9 @@ class LearnedLevel(Generator[TileMap]):
         try:
             legend = json.loads(np.asarray(weights.pop(LEGEND_KEY), dtype=np.uint8).tobytes().decode("utf-8"))
             self.set_legend(legend)
-        except (ValueError, UnicodeDecodeError, ContentError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError, ContentError) as exc:
             raise CheckpointError(f"the stored corpus legend is unreadable ({exc})") from None
-        self.extras = {k[len(EXTRA_PREFIX):]: np.array(weights.pop(k)) for k in list(weights)
-                       if k.startswith(EXTRA_PREFIX)}
-        load_module_weights(self.module, weights, self.name)
-        self.module.eval()
+        super()._set_weights(weights)
 
     @classmethod
     def pretrained_folder(cls) -> Path | None:

@@ -148,15 +148,16 @@ class ConditionalLevel(VAELevel):
     def table(self) -> torch.Tensor:
         """(N, K) training-window parameters (one zero row before fit)."""
         if "table" in self.extras:
-            return torch.from_numpy(np.asarray(self.extras["table"], dtype=np.float32))
+            return torch.from_numpy(np.asarray(self.extras["table"], dtype=np.float32)).to(torch.get_default_dtype())
         return torch.zeros((1, self.conditions()))
 
     def standardised(self, shares: torch.Tensor) -> torch.Tensor:
         """(B, K) shares as the networks take them: minus the table mean, over its sd."""
         if "mean" not in self.extras:
             return shares
-        mean = torch.from_numpy(np.asarray(self.extras["mean"], dtype=np.float32))
-        scale = torch.from_numpy(np.asarray(self.extras["scale"], dtype=np.float32))
+        # Stored as float32; computed in the default dtype (float64 on the portable generate path).
+        mean = torch.from_numpy(np.asarray(self.extras["mean"], dtype=np.float32)).to(shares.dtype)
+        scale = torch.from_numpy(np.asarray(self.extras["scale"], dtype=np.float32)).to(shares.dtype)
         return (shares - mean) / scale
 
     def window_conditions(self, x: torch.Tensor) -> torch.Tensor:
@@ -174,7 +175,7 @@ class ConditionalLevel(VAELevel):
             raise ParameterError(f"parameter targets names {', '.join(map(repr, unknown))}, not a model "
                                  f"parameter; the parameters are {', '.join(tags) or 'not chosen yet (fit)'}")
         given = torch.tensor([tags.index(tag) for tag in targets], dtype=torch.long)  # (G,)
-        values = torch.tensor(list(targets.values()), dtype=torch.float32)  # (G,)
+        values = torch.tensor(list(targets.values()), dtype=table.dtype)  # (G,)
         rows = torch.arange(len(table))
         if len(given):
             distance = ((table[:, given] - values) ** 2).sum(dim=1)  # (N,)
@@ -184,9 +185,9 @@ class ConditionalLevel(VAELevel):
         return chosen
 
     # ---- sampling ---------------------------------------------------------------------
-    def draw_noise(self, generator: torch.Generator, height: int, width: int) -> dict[str, torch.Tensor]:
-        noise = super().draw_noise(generator, height, width)
-        noise["pick"] = torch.rand((), generator=generator)  # which table row supplies untargeted parameters
+    def draw_noise(self, rng: np.random.Generator, height: int, width: int) -> dict[str, np.ndarray]:
+        noise = super().draw_noise(rng, height, width)
+        noise["pick"] = rng.random(())  # which table row supplies untargeted parameters
         return noise
 
     def noise_condition(self, noise: dict[str, torch.Tensor]) -> torch.Tensor:

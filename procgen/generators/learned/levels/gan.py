@@ -54,7 +54,6 @@ from procgen.generators.registry import register
 
 __all__ = ["GanLevel", "GanLevelConfig", "noise_cells", "pattern_divergence", "pattern_histograms"]
 
-VALIDATION_OFFSET = 7919  # validation noise seed = training seed + this: apart from init (+0) and training (+1)
 VALIDATION_SAMPLES = 256  # generated windows per validation
 PATTERN_SIZES = (2, 3)  # pattern sides compared by the validation divergence
 EPSILON = 1e-6  # count added to every pattern seen in either set (as procgen.evaluate's pattern_kl)
@@ -144,10 +143,9 @@ class GanLevel(LearnedLevel):
         return GanNet(self.config)
 
     # ---- sampling ----------------------------------------------------------------
-    def draw_noise(self, generator: torch.Generator, height: int, width: int) -> dict[str, torch.Tensor]:
-        shape = (self.config.latent, noise_cells(height), noise_cells(width))
-        z = torch.randn(shape, generator=generator)  # (C, h, w)
-        return {"z": z, "style": torch.randn(self.config.style, generator=generator)}  # (S,)
+    def draw_noise(self, rng: np.random.Generator, height: int, width: int) -> dict[str, np.ndarray]:
+        z = rng.standard_normal((self.config.latent, noise_cells(height), noise_cells(width)))  # (C, h, w)
+        return {"z": z, "style": rng.standard_normal(self.config.style)}  # (S,)
 
     def logits(self, z: torch.Tensor, style: torch.Tensor, height: int, width: int) -> torch.Tensor:
         """Tile logits (B, T, height, width), markers masked, from noise grids z (B, C, h, w)
@@ -239,7 +237,7 @@ class GanLevel(LearnedLevel):
 
     def validation_loss(self, data: torch.Tensor, generator: torch.Generator) -> float:
         # A fixed noise batch (not the loop's generator): every epoch is scored on the same z.
-        fixed = torch.Generator().manual_seed(self.config.seed + VALIDATION_OFFSET)
+        fixed = self.training_generator("validation")
         fake = self.sample_windows(VALIDATION_SAMPLES, data.shape[-1], fixed)
         return pattern_divergence(data.numpy(), fake.numpy(), self.config.tiles)
 

@@ -74,7 +74,7 @@ from procgen.content import TileMap
 from procgen.datasets.levels import LevelCorpus, load_corpus
 from procgen.errors import ContentError, ParameterError
 from procgen.generators.config import param
-from procgen.generators.learned.base import one_thread
+from procgen.generators.learned.core import one_thread
 from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig
 from procgen.generators.registry import register
 from procgen.levels.endpoints import marker_ids
@@ -372,8 +372,8 @@ class TransformerLevel(LearnedLevel):
         return {"loss": float(loss.detach())}
 
     def validation_loss(self, data: torch.Tensor, generator: torch.Generator) -> float:
-        # A fixed subset (its own generator, not the training one) so epochs compare.
-        fixed = torch.Generator().manual_seed(0)
+        # A fixed subset (its own stream, not the training one) so epochs compare.
+        fixed = self.training_generator("validation")
         if len(data) > VALIDATION_WINDOWS:
             data = data[torch.randperm(len(data), generator=fixed)[:VALIDATION_WINDOWS].sort().values]
         b, k, _ = data.shape
@@ -401,9 +401,9 @@ class TransformerLevel(LearnedLevel):
         return super().fit(corpus, out=out, resume=resume, progress=progress, **params)  # type: ignore[return-value]
 
     # ---- sampling -------------------------------------------------------------------------
-    def draw_noise(self, generator: torch.Generator, height: int, width: int) -> dict[str, torch.Tensor]:
-        return {"density": torch.rand(1, generator=generator),  # picks the natural density
-                "tiles": torch.rand(height, width, generator=generator)}  # one uniform per tile
+    def draw_noise(self, rng: np.random.Generator, height: int, width: int) -> dict[str, np.ndarray]:
+        return {"density": rng.random(1),  # picks the natural density
+                "tiles": rng.random((height, width))}  # one uniform per tile
 
     def control_for(self, uniform: torch.Tensor) -> tuple[float, float]:
         """A level's (window share, local share): the config's density for both, or (natural) a
@@ -440,7 +440,7 @@ class TransformerLevel(LearnedLevel):
         net = self._sampler(self.control_for(noise["density"]))
         uniforms = noise["tiles"].reshape(-1, 1)[order].clamp_min(U_MIN).split([len(p) for p in positions])
         grid = torch.full(((height + c.rows) * (width + 2 * c.reach),), self.border, dtype=torch.long)
-        drawn = torch.ones(grid.shape, dtype=torch.float32) if record else None
+        drawn = torch.ones(grid.shape) if record else None
         for pos, ctx, u in zip(positions, contexts, uniforms):  # u (n, 1)
             probs = net.probs(grid.take(ctx))  # (n, T), markers 0
             cdf = probs.cumsum(dim=1)

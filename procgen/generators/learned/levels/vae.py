@@ -50,14 +50,12 @@ from torch.nn import functional as F
 from procgen.content import TileMap
 from procgen.errors import ContentError
 from procgen.generators.config import param
-from procgen.generators.learned.base import one_thread
+from procgen.generators.learned.core import one_thread
 from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig
 from procgen.generators.registry import register
 from procgen.levels.endpoints import strip_markers
 
 SCALE = 4  # the latent grid is 1/4 of the level's resolution along each axis
-ELBO_SEED = 20240917  # fixed: elbo()'s posterior samples are the same on every call
-VALIDATION_SEED = 7  # fixed: each epoch's validation ELBO uses the same noise, so epochs compare fairly
 CHUNK = 512  # windows per pass when validating, to bound memory
 
 
@@ -191,11 +189,11 @@ class VAELevel(LearnedLevel):
         return TileVAE(c.tiles, self.conditions(), c.channels, c.latent)
 
     # ---- sampling ---------------------------------------------------------------------
-    def draw_noise(self, generator: torch.Generator, height: int, width: int) -> dict[str, torch.Tensor]:
+    def draw_noise(self, rng: np.random.Generator, height: int, width: int) -> dict[str, np.ndarray]:
         rows, cols = latent_shape(height, width)
         # Every draw always happens (fixed shapes), whatever the temperature.
-        return {"z": torch.randn((self.config.latent, rows, cols), generator=generator),  # (Cz, h, w) prior
-                "u": torch.rand((height, width), generator=generator)}  # (H, W) per-tile uniforms
+        return {"z": rng.standard_normal((self.config.latent, rows, cols)),  # (Cz, h, w) prior
+                "u": rng.random((height, width))}  # (H, W) per-tile uniforms
 
     def level_logits(self, z: torch.Tensor, height: int, width: int,
                      condition: torch.Tensor | None = None) -> torch.Tensor:
@@ -248,8 +246,8 @@ class VAELevel(LearnedLevel):
                 "kl": float(kl.detach().sum(dim=(1, 2, 3)).mean()) / tiles}
 
     def validation_loss(self, data: torch.Tensor, generator: torch.Generator) -> float:
-        """Mean negative ELBO per tile (nats); a fixed noise seed, not the training stream."""
-        fixed = torch.Generator().manual_seed(VALIDATION_SEED)
+        """Mean negative ELBO per tile (nats); the same noise every epoch, so epochs compare fairly."""
+        fixed = self.training_generator("validation")
         total = 0.0
         with torch.no_grad():
             for chunk in data.split(CHUNK):
@@ -283,9 +281,9 @@ class VAELevel(LearnedLevel):
 
     def elbo(self, level: TileMap) -> float:
         """ELBO of ``level`` in nats (a lower bound on log p(level)), averaged over
-        ``elbo_samples`` posterior draws from a fixed seed; deterministic."""
+        ``elbo_samples`` posterior draws, the same on every call; deterministic."""
         x = self.level_ids(level)[None]  # (1, H, W)
-        generator = torch.Generator().manual_seed(ELBO_SEED)
+        generator = self.training_generator("score")
         with torch.no_grad(), one_thread():
             nll, kl = self.elbo_terms(x, generator, self.config.elbo_samples)  # (S, 1), (1, Cz, h, w)
         value = -float(nll.double().mean()) - float(kl.double().sum())
