@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
+import warnings
 import zlib
 from pathlib import Path
 
@@ -332,3 +333,52 @@ def test_second_export_into_a_busy_folder_is_refused(tmp_path: Path, capsys: pyt
     assert seeds == list(range(len(seeds)))  # one writer: each seed once, in order
     assert main([*args, "--seeds", "0:5"]) == 0  # the stale lock file does not block
     assert not (out / ".procgen-export.lock").exists()
+
+
+# ---- 11. parameters that overflow ---------------------------------------------------------------------
+
+def test_overflowing_parameter_is_a_parameter_error_without_warnings(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "procgen", "generate", "river/coinflip", "--set",
+                           "step_length=1e308", "--seed", "1", "-o", "x.png"], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [done.stderr.strip()] and "step_length=1e+308" in done.stderr, done.stderr
+    assert "Warning" not in done.stderr and files(tmp_path) == []
+
+
+@pytest.mark.parametrize("name,setting,fails_with", [
+    ("river/meander", "step_length=1e308", "step_length"),
+    ("river/flow", "step_length=1e308", "step_length"),
+    ("river/coinflip", "steps=100000", None),
+    ("landscape/fbm", "scale=1e308", None),
+    ("landscape/fbm", "contrast=1e308", None),
+    ("level/overworld", "scale=1e308", None),
+])
+def test_huge_parameters_either_work_or_fail_cleanly(tmp_path: Path, name: str, setting: str,
+                                                     fails_with: str | None,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["generate", name, "--set", setting, "--seed", "1", "-o", str(tmp_path / "x.png")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if fails_with:
+            fails(capsys, *args, match=fails_with)
+        else:
+            assert main(args) == 0
+    assert [str(w.message) for w in caught] == []
+    assert files(tmp_path) == ([] if fails_with else ["x.png"])
+
+
+def test_overflowing_export_leaves_no_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fails(capsys, "export", "river/coinflip", "--set", "step_length=1e308", "--seeds", "0:3", "--formats", "png",
+          "--out", str(tmp_path / "out"), "--no-progress", match="step_length=1e+308")
+    assert files(tmp_path) == []
+
+
+def test_huge_integers_as_parameters(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for value in (10**5000, 10**400):
+        with pytest.raises(ParameterError, match="step_length must be finite, got <an int"):
+            procgen.get("river/coinflip", step_length=value)
+    with pytest.raises(ParameterError, match="steps must be"):
+        procgen.get("river/coinflip", steps=10**5000)
+    fails(capsys, "generate", "river/coinflip", "--set", f"steps={HUGE}", "--seed", "1", "-o",
+          str(tmp_path / "x.png"), match="expects int")

@@ -9,6 +9,7 @@ from procgen.cli.options import add_generator_options, configured
 from procgen.content import SAVE_SUFFIXES
 from procgen.errors import OutputError
 from procgen.fileio import check_output_path, remove_stale_parts
+from procgen.generators.config import numeric_guard
 from procgen.seeding import normalize_seed
 
 
@@ -32,6 +33,8 @@ class GenerateCommand:
         remove_stale_parts(output)  # a killed earlier run's temporary file, before making a new one
         seed = normalize_seed(args.seed)
         generator = configured(args.name, args.params)
-        generator.generate(seed).save(output)
+        with numeric_guard(generator.name, generator.config):
+            content = generator.generate(seed)
+        content.save(output)
         print(f"wrote {output} ({generator.name}, seed {seed})")
         return 0

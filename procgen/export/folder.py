@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -87,6 +88,10 @@ def export_lock(folder: Path) -> Iterator[None]:
         raise
     try:
         yield
+    except BaseException:
+        if made:
+            _discard_unrecorded(folder)
+        raise
     finally:
         # Unlink while still holding it: a newcomer then makes a fresh file, never shares this one.
         with contextlib.suppress(OSError):
@@ -116,6 +121,21 @@ def _acquire(path: Path) -> int | None:
                 os.write(handle, f"{os.getpid()}\n".encode())
                 return handle
         os.close(handle)
+
+
+def _discard_unrecorded(folder: Path) -> None:
+    """Empty a folder this export made if it failed before recording any asset: nothing in it
+    can be resumed, and bad input found while generating leaves no trace."""
+    with contextlib.suppress(OSError):
+        if (folder / MANIFEST).stat().st_size > 0:
+            return
+    for entry in folder.iterdir():
+        if entry.name == LOCK:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def _remove_if_empty(folder: Path, made: bool) -> None:

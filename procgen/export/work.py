@@ -22,6 +22,7 @@ from procgen.export.folder import write_atomic
 from procgen.export.formats import ExportOptions, asset_stem, is_shared, render
 from procgen.export.manifest import file_sha256
 from procgen.generators import Generator, generator_class
+from procgen.generators.config import numeric_guard
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,7 +100,8 @@ class Worker:
 
     def render(self, seed: int, formats: tuple[str, ...]) -> Rendered:
         """Generate the content for ``seed`` and render ``formats`` in memory."""
-        content = self.generator.generate(seed)
+        with numeric_guard(self.generator.name, self.generator.config):
+            content = self.generator.generate(seed)
         files = render(content, asset_stem(seed), formats, self.task.options)
         return Rendered(seed, content.type_name, content.digest(), files)
 

@@ -7,14 +7,15 @@ same clear errors and the registry tests can probe every parameter.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import MISSING, dataclass, field, fields, replace
 from numbers import Integral, Real
-from typing import Any, ClassVar, TypeVar, get_type_hints
+from typing import Any, ClassVar, Iterator, TypeVar, get_type_hints
 
 import numpy as np
 
-from procgen.errors import ParameterError
+from procgen.errors import ContentError, ParameterError, shown
 
 T = TypeVar("T", bound="GeneratorConfig")
 
@@ -57,7 +58,7 @@ class ParamSpec:
                 raise ValueError
             return self.type(text.strip()) if self.type is not str else text
         except ValueError:
-            raise ParameterError(f"parameter {self.name} expects {self.type.__name__}, got {text!r}") from None
+            raise ParameterError(f"parameter {self.name} expects {self.type.__name__}, got {shown(text)}") from None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,23 +117,48 @@ def _checked(spec: ParamSpec, value: Any) -> Any:
     where = f"parameter {spec.name}"
     if spec.type is bool:
         if not isinstance(value, (bool, np.bool_)):
-            raise ParameterError(f"{where} must be true or false, got {value!r}")
+            raise ParameterError(f"{where} must be true or false, got {shown(value)}")
         return bool(value)
     if spec.type is str:
         if not isinstance(value, str):
-            raise ParameterError(f"{where} must be text, got {value!r}")
+            raise ParameterError(f"{where} must be text, got {shown(value)}")
         choices = spec.bounds.get("choices")
         if choices and value not in choices:
-            raise ParameterError(f"{where} must be one of {', '.join(choices)}, got {value!r}")
+            raise ParameterError(f"{where} must be one of {', '.join(choices)}, got {shown(value)}")
         return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral if spec.type is int else Real):
-        raise ParameterError(f"{where} must be {'an int' if spec.type is int else 'a number'}, got {value!r}")
-    number = spec.type(value)
+        raise ParameterError(f"{where} must be {'an int' if spec.type is int else 'a number'}, got {shown(value)}")
+    try:
+        number = spec.type(value)
+    except OverflowError:  # an int past the float range
+        number = math.inf
     if spec.type is float and not math.isfinite(number):
-        raise ParameterError(f"{where} must be finite, got {value!r}")
+        raise ParameterError(f"{where} must be finite, got {shown(value)}")
     bounds = spec.bounds
     ok = (("ge" not in bounds or number >= bounds["ge"]) and ("le" not in bounds or number <= bounds["le"])
           and ("gt" not in bounds or number > bounds["gt"]) and ("lt" not in bounds or number < bounds["lt"]))
     if not ok:
-        raise ParameterError(f"{where} must be {spec.describe_bounds()}, got {value!r}")
+        raise ParameterError(f"{where} must be {spec.describe_bounds()}, got {shown(value)}")
     return number
+
+
+@contextlib.contextmanager
+def numeric_guard(name: str, config: GeneratorConfig) -> Iterator[None]:
+    """Generate with ``name``'s ``config`` quietly, blaming changed parameters for bad results.
+
+    Values within bounds can still overflow (a step of 1e308 walks to infinity): numpy would
+    print warnings, and the content's own checks would reject the result (non-finite points)
+    as if a file were broken. With parameters changed from their defaults that is a
+    ParameterError naming them; with none changed the error stays what it was.
+    """
+    try:
+        with np.errstate(all="ignore"):
+            yield
+    except (ContentError, OverflowError) as exc:
+        defaults = type(config)().to_dict()
+        changed = {k: v for k, v in config.to_dict().items() if v != defaults[k]}
+        if not changed:
+            raise
+        settings = ", ".join(f"{k}={shown(v)}" for k, v in changed.items())
+        raise ParameterError(f"{name} with {settings} made no valid content ({exc}); "
+                             f"use values closer to the defaults (procgen info {name})") from None
