@@ -382,3 +382,19 @@ def test_huge_integers_as_parameters(capsys: pytest.CaptureFixture[str], tmp_pat
         procgen.get("river/coinflip", steps=10**5000)
     fails(capsys, "generate", "river/coinflip", "--set", f"steps={HUGE}", "--seed", "1", "-o",
           str(tmp_path / "x.png"), match="expects int")
+
+
+def test_deeply_nested_content_file_and_manifest_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "levels"
+    corpus.mkdir()
+    (corpus / "a.json").write_text('{"format": "procgen-content", "arrays": {"tiles": ' + "[" * 100_000)
+    with pytest.raises(ContentError, match="nested too deeply"):
+        load_corpus(corpus, format="procgen")
+    out = tmp_path / "out"
+    args = ["export", "river/coinflip", "--seeds", "0:2", "--formats", "json", "--out", str(out), "--workers", "0",
+            "--no-progress"]
+    assert main(args) == 0
+    with open(out / "manifest.jsonl", "a") as manifest:
+        manifest.write("[" * 100_000 + "\n" + f'{{"seed": {HUGE}}}\n')
+    assert main(args) == 0  # garbled lines are dropped, as a torn line is
+    assert len((out / "manifest.jsonl").read_text().splitlines()) == 2

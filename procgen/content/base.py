@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from procgen.errors import ContentError
-from procgen.fileio import atomic_write, check_output_path
+from procgen.fileio import atomic_write, check_output_path, parse_json
 
 C = TypeVar("C", bound="Content")
 
@@ -156,7 +156,7 @@ def load(path: str | os.PathLike[str]) -> Content:
 
 
 def _parse_json(raw: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    document = json.loads(raw.decode("utf-8"))
+    document = parse_json(raw.decode("utf-8"))
     if not isinstance(document, dict):
         raise ValueError("top level is not an object")
     arrays = {key: np.asarray(value) for key, value in (document.get("arrays") or {}).items()}
@@ -166,7 +166,7 @@ def _parse_json(raw: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 def _parse_npz(raw: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     # allow_pickle=False: a content file can never run code.
     with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
-        header = json.loads(str(archive["header"]))
+        header = parse_json(str(archive["header"]))
         arrays = {key[len("array_"):]: archive[key] for key in archive.files if key.startswith("array_")}
     if not isinstance(header, dict):
         raise ValueError("header is not an object")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from procgen.errors import OutputError
-from procgen.fileio import atomic_write
+from procgen.fileio import atomic_write, parse_json
 
 MANIFEST = "manifest.jsonl"
 IDENTITY = ("generator", "config", "weights", "procgen", "options")  # what must match to resume
@@ -148,8 +148,8 @@ class Manifest:
 def _parse(line: bytes) -> dict[str, Any] | None:
     """A manifest line's record, or None for a blank, torn or garbled one."""
     try:
-        record = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        record = parse_json(line)
+    except ValueError:  # also nesting too deep and integers too long: garbled all the same
         return None
     if (isinstance(record, dict) and isinstance(record.get("seed"), int)
             and isinstance(record.get("files"), dict) and isinstance(record.get("formats"), list)):
