@@ -113,7 +113,7 @@ def remove_stale_parts(path: str | os.PathLike[str]) -> int:
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # no such process, or a pid no system has
         return False
     except OSError:  # EPERM: alive, someone else's
         return True

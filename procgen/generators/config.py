@@ -155,7 +155,7 @@ def numeric_guard(name: str, config: GeneratorConfig) -> Iterator[None]:
         with np.errstate(all="ignore"):
             yield
     except (ContentError, OverflowError) as exc:
-        defaults = type(config)().to_dict()
+        defaults = {key: spec.default for key, spec in config.params().items()}
         changed = {k: v for k, v in config.to_dict().items() if v != defaults[k]}
         if not changed:
             raise
