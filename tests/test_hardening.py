@@ -398,3 +398,26 @@ def test_deeply_nested_content_file_and_manifest_line(tmp_path: Path, capsys: py
         manifest.write("[" * 100_000 + "\n" + f'{{"seed": {HUGE}}}\n')
     assert main(args) == 0  # garbled lines are dropped, as a torn line is
     assert len((out / "manifest.jsonl").read_text().splitlines()) == 2
+
+
+def test_overflowing_parameters_from_the_api_are_a_parameter_error_without_warnings() -> None:
+    generator = procgen.get("river/coinflip", step_length=1e308)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy RuntimeWarning would fail here
+        with pytest.raises(ParameterError, match="step_length"):
+            generator.generate(1)
+        with pytest.raises(ParameterError, match="step_length"):
+            generator.generate_batch([1, 2])
+
+
+def test_deeply_nested_river_geojson_is_a_content_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from procgen.datasets.pathfiles import read_path_file
+
+    bad = tmp_path / "rivers.geojson"
+    bad.write_text('{"type": "LineString", "coordinates": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises((ContentError, ValueError), match="nested too deeply"):
+        read_path_file(bad)
+    assert main(["compare", "rivers", "--holdout", str(bad), "--out", str(tmp_path / "report")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("procgen: error:") and err.count("\n") == 1 and "nested too deeply" in err
+    assert not (tmp_path / "report").exists()

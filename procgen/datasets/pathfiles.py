@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from procgen.errors import ContentError
+from procgen.fileio import parse_json
 
 __all__ = ["GEOJSON_SUFFIXES", "PATH_SUFFIXES", "read_path_file"]
 
@@ -68,8 +68,10 @@ def _checked(name: str, points: Any) -> np.ndarray:
 
 def _geojson(raw: bytes) -> list[tuple[str, np.ndarray]]:
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = parse_json(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("not valid JSON (it is not UTF-8 text)") from None
+    except ValueError as exc:
         raise ValueError(f"not valid JSON ({exc})") from None
     if not isinstance(document, dict):
         raise ValueError("GeoJSON must be an object (FeatureCollection, Feature, LineString or MultiLineString)")

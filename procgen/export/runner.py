@@ -148,6 +148,9 @@ def _run(backend: Backend, manifest: Manifest, task: Task, seeds: SeedList, fold
                     _finish(backend, manifest, task, summary, bar, *pending.popleft())
             while pending:
                 _finish(backend, manifest, task, summary, bar, *pending.popleft())
+        except BaseException:
+            bar.leave = False  # the error is one line: the bar is erased, not left above it
+            raise
         finally:
             manifest.close()
     summary.seconds = time.perf_counter() - began

@@ -11,7 +11,7 @@ import numpy as np
 
 from procgen.content import Content
 from procgen.errors import CheckpointError, ParameterError, SeedError
-from procgen.generators.config import GeneratorConfig
+from procgen.generators.config import GeneratorConfig, numeric_guard
 from procgen.seeding import Seed, seed_sequence
 
 C = TypeVar("C", bound=Content)
@@ -47,14 +47,17 @@ class Generator(ABC, Generic[C]):
     # ---- generating --------------------------------------------------------------
     def generate(self, seed: Seed) -> C:
         """The content for ``seed`` (an int in [0, 2**64) or text)."""
-        return self._checked(self._generate(seed_sequence(seed, self.name)))
+        stream = seed_sequence(seed, self.name)
+        with numeric_guard(self.name, self.config):
+            return self._checked(self._generate(stream))
 
     def generate_batch(self, seeds: Iterable[Seed]) -> list[C]:
         """``[generate(s) for s in seeds]``, computed together where that is faster."""
         if isinstance(seeds, (str, bytes)):
             raise SeedError("generate_batch takes a list of seeds; for one seed call generate(seed)")
         streams = [seed_sequence(seed, self.name) for seed in seeds]  # reject bad seeds before any work
-        return [self._checked(c) for c in self._generate_batch(streams)]
+        with numeric_guard(self.name, self.config):
+            return [self._checked(c) for c in self._generate_batch(streams)]
 
     @abstractmethod
     def _generate(self, stream: np.random.SeedSequence) -> C:
