@@ -8,7 +8,9 @@ import subprocess
 import pytest
 
 import procgen
+from procgen.datasets.rivers import load_paths, load_rivers
 from procgen.errors import ParameterError
+from procgen.evaluate.likelihood import heldout_nll
 from procgen.evaluate.compare import compare_rivers
 from procgen.evaluate.report import write_report
 from test_cli import PROCGEN
@@ -79,7 +81,8 @@ def test_cli_writes_a_report_on_the_shipped_data(tmp_path) -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads((tmp_path / "r" / "report.json").read_text())
     assert [r["label"] for r in data["results"]] == ["river/coinflip", "river/gan"]
-    assert data["results"][1]["nll"] is None and data["holdout_rivers"] == 285
+    assert data["results"][1]["nll"] is None
+    assert data["holdout_rivers"] == len(load_rivers(split="holdout"))
 
 
 def test_cli_compares_against_the_users_own_rivers(tmp_path) -> None:
@@ -94,3 +97,23 @@ def test_cli_compares_against_the_users_own_rivers(tmp_path) -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads((tmp_path / "r" / "report.json").read_text())
     assert data["holdout_rivers"] == 30 and len(data["results"]) == 2
+
+
+def test_each_model_scores_the_users_rivers_at_its_own_step(tmp_path) -> None:
+    # Fine rivers (0.5 km steps), as a user might digitize them, scored by a 1 km model: its
+    # NLL must come from the rivers resampled once to 1 km, not from a 2 km resampling.
+    fine = procgen.get("river/meander", steps=600, step_length=0.5, sigma=6.0, phi=0.5)
+    rows = ["path_id,x,y"]
+    for i, river in enumerate(fine.generate_batch([f"fine-{k}" for k in range(20)])):
+        rows += [f"r{i},{x!r},{y!r}" for x, y in river.points.tolist()]
+    (tmp_path / "fine.csv").write_text("\n".join(rows) + "\n")
+    rivers = load_paths(tmp_path / "fine.csv")
+    assert len(rivers) == 20 and len(rivers[0]) == 601  # every point kept: not resampled
+    one_km = MEANDER.with_params(step_length=1.0)
+    report = compare_rivers([("1 km", one_km)], rivers, samples=40, step_length=2.0)
+    (result,) = report.results
+    assert result.step_length == 1.0
+    assert result.nll == heldout_nll(one_km, rivers)
+    text = (write_report(report, tmp_path / "r") / "report.md").read_text()
+    assert f"tested on as few as {result.discriminator.n_test} windows" in text  # says its interval is wide
+    assert "| `1 km` | hand-written | 1 |" in text

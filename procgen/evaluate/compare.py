@@ -36,6 +36,7 @@ class GeneratorResult:
     distances: dict[str, StatisticDistance]
     novelty: Novelty
     windows: int
+    step_length: float  # the model's own step: its held-out NLL scores the rivers resampled to it
 
     @property
     def mean_ks(self) -> float:
@@ -101,7 +102,7 @@ def compare_rivers(generators: Sequence[tuple[str, Generator[Any]]], holdout: Se
             discriminator=classifier_two_sample_test(real, fake, seed=seed),
             distances=statistic_distances(real_stats, stats),
             novelty=novelty(fake, reference) if reference is not None else novelty(fake, real),
-            windows=len(fake)))
+            windows=len(fake), step_length=float(generator.config.to_dict().get("step_length", step_length))))
     return report
 
 

@@ -62,17 +62,33 @@ def write_report_folder(out: str | os.PathLike[str], fill: Callable[[Path], None
 
 def main_table(report: Comparison) -> list[str]:
     """The headline table (Markdown rows), also quoted in the README."""
-    rows = ["| generator | kind | held-out NLL (nats/step) | discriminator accuracy (95% CI) | mean KS | "
-            "novelty: median NN distance (copies) |", "|---|---|---|---|---|---|"]
+    rows = ["| generator | kind | step | held-out NLL (nats/step) | discriminator accuracy (95% CI; test windows) | "
+            "mean KS | novelty: median NN distance (copies) |", "|---|---|---|---|---|---|---|"]
     for r in report.results:
         nll = f"{r.nll.nats_per_step:.3f} ± {r.nll.stderr:.3f}" if r.nll else "implicit"
         d = r.discriminator
-        rows.append(f"| `{r.label}` | {r.kind} | {nll} | {d.accuracy:.3f} ({d.ci_low:.3f}-{d.ci_high:.3f}) | "
-                    f"{r.mean_ks:.3f} | {r.novelty.median:.3f} ({100 * r.novelty.copies:.1f}%) |")
+        rows.append(f"| `{r.label}` | {r.kind} | {r.step_length:g} | {nll} | {d.accuracy:.3f} "
+                    f"({d.ci_low:.3f}-{d.ci_high:.3f}; {d.n_test}) | {r.mean_ks:.3f} | "
+                    f"{r.novelty.median:.3f} ({100 * r.novelty.copies:.1f}%) |")
     if report.reference_novelty is not None:
-        rows.append(f"| real held-out rivers | data | | 0.5 by definition | 0 | "
+        rows.append(f"| real held-out rivers | data | | | 0.5 by definition | 0 | "
                     f"{report.reference_novelty.median:.3f} ({100 * report.reference_novelty.copies:.1f}%) |")
     return rows
+
+
+FEW_TEST_WINDOWS = 400  # below this the discriminator's 95% interval is wider than about +-0.05
+
+
+def few_windows_warning(report: Comparison) -> list[str]:
+    """A warning line when the discriminator had few windows to test on (its interval is wide)."""
+    tests = [r.discriminator for r in report.results]
+    if not tests or min(d.n_test for d in tests) >= FEW_TEST_WINDOWS:
+        return []
+    fewest = min(tests, key=lambda d: d.n_test)
+    return [f"- **Few windows**: the discriminator tested on as few as {fewest.n_test} windows "
+            f"({report.holdout_rivers} held-out rivers), so its 95% interval is wide (e.g. "
+            f"{fewest.ci_low:.2f}-{fewest.ci_high:.2f}): accuracies whose intervals overlap are not "
+            "different. More or longer held-out rivers, or a smaller --window, narrow it."]
 
 
 def markdown(report: Comparison) -> str:
@@ -84,7 +100,9 @@ def markdown(report: Comparison) -> str:
              "- **Held-out NLL**: negative log-likelihood of the held-out rivers' turns, nats per step, turns "
              "dequantized at 0.01 rad (lower is better; standard errors treat rivers as independent).",
              "- **Discriminator**: a classifier trained to tell generated windows from held-out ones, scored on "
-             "windows it did not see; 0.5 means indistinguishable.",
+             "windows it did not see; 0.5 means indistinguishable. It trains on half of "
+             f"min({report.holdout_windows} held-out, generated) windows and tests on the other half.",
+             *few_windows_warning(report),
              "- **Mean KS**: the Kolmogorov-Smirnov statistic averaged over the five statistics below.",
              "- **Novelty**: RMS turn difference (radians) from each generated window to its nearest training "
              "window, mirror images included; copies are windows closer than 0.001 (memorisation).", "",
