@@ -73,7 +73,7 @@ def test_river_lab_keys_resample_switch_models_and_change_parameters() -> None:
     state.handle("right-model")
     settle(state)
     assert state.active == 1 and state.shown(1).generator == "river/gru"
-    assert state.nll(1).nats_per_step < 0  # the GRU's held-out figure: better than 0 nats/step
+    assert state.nll(1).nats_per_step < state.nll(0).nats_per_step  # the GRU beats the coin flip on held-out rivers
     state.handle("switch-side")
     state.handle("next-param")  # steps -> turn_angle
     state.handle("increase")

@@ -93,6 +93,10 @@ class CoinFlipRiver(Generator[RiverPath]):
         paths = walk(turns, step_length=self.config.step_length, heading=self.config.heading)
         return [RiverPath(p) for p in paths]
 
+    def turn_process(self) -> "CoinFlipTurns":
+        """The walk one turn at a time, for terrain-guided rivers (``procgen.generators.guided``)."""
+        return CoinFlipTurns(self.config)
+
     # ---- likelihood --------------------------------------------------------------
     def log_prob(self, path: RiverPath) -> float:
         """Log density (nats) of ``path``'s turning angles at this step_length (module docstring).
@@ -178,3 +182,24 @@ def _fit_mixture(turns: np.ndarray, *, max_iter: int, tol: float, min_sd: float,
     if a < 0:
         a, p = -a, 1.0 - p
     return a, p, sd
+
+
+class CoinFlipTurns:
+    """Coin-flip turns drawn one step at a time: every turn independent of the others."""
+
+    def __init__(self, config: CoinFlipConfig) -> None:
+        self.config = config
+
+    def start(self) -> None:
+        return None
+
+    def draw(self, state: None, rng: np.random.Generator, count: int) -> np.ndarray:
+        """(count,) turns in radians, each from the coin (and its noise)."""
+        c = self.config
+        turns = np.where(rng.random(count) < c.p_left, 1.0, -1.0) * np.deg2rad(c.turn_angle)
+        if c.turn_noise > 0:
+            turns = turns + np.deg2rad(c.turn_noise) * rng.standard_normal(count)
+        return turns
+
+    def advance(self, state: None, turn: float) -> None:
+        return None

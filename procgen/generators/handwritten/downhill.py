@@ -26,15 +26,20 @@ _D8 = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 def drainage(height: np.ndarray, outlet: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Filled heights (H, W) and, per cell, the flat index it drains to (-1 at outlets).
 
-    ``outlet`` (H, W) marks sea cells; the map border always drains off the edge.
+    ``outlet`` (H, W) marks sea cells; the map border always drains off the edge. The
+    compiled kernel gives the same result as :func:`drainage_reference`, bit for bit.
     """
+    from procgen.generators.handwritten._drainage_kernels import priority_flood
+
+    filled, parent, starts = _flood_start(height, outlet)
+    priority_flood(filled.ravel(), parent, height.shape[0], height.shape[1], starts)
+    return filled, parent
+
+
+def drainage_reference(height: np.ndarray, outlet: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`drainage` in plain Python: the readable definition the kernel is tested against."""
     rows, cols = height.shape
-    filled = height.astype(np.float64).copy()
-    parent = np.full(height.size, -2, dtype=np.int64)  # -2: not reached yet
-    border = np.zeros_like(outlet)
-    border[[0, -1], :] = border[:, [0, -1]] = True
-    starts = np.flatnonzero(outlet | border)
-    parent[starts] = -1
+    filled, parent, starts = _flood_start(height, outlet)
     flat = filled.ravel()
     heap = [(flat[i], i) for i in starts.tolist()]
     heapq.heapify(heap)
@@ -50,6 +55,17 @@ def drainage(height: np.ndarray, outlet: np.ndarray) -> tuple[np.ndarray, np.nda
                     flat[neighbour] = max(flat[neighbour], level)  # raise pits to the spill level
                     heapq.heappush(heap, (flat[neighbour], neighbour))
     return filled, parent
+
+
+def _flood_start(height: np.ndarray, outlet: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(filled heights to raise, links: -1 at the outlets and border, -2 elsewhere, the start indices)."""
+    filled = height.astype(np.float64).copy()
+    parent = np.full(height.size, -2, dtype=np.int64)  # -2: not reached yet
+    border = np.zeros(outlet.shape, dtype=bool)
+    border[[0, -1], :] = border[:, [0, -1]] = True
+    starts = np.flatnonzero(outlet | border)
+    parent[starts] = -1
+    return filled, parent, starts.astype(np.int64)
 
 
 def trace(parent: np.ndarray, source: int) -> np.ndarray:

@@ -112,6 +112,10 @@ class MeanderRiver(Generator[RiverPath]):
         paths = walk(turns, step_length=self.config.step_length, heading=self.config.heading)
         return [RiverPath(p) for p in paths]
 
+    def turn_process(self) -> "MeanderTurns":
+        """The walk one turn at a time, for terrain-guided rivers (``procgen.generators.guided``)."""
+        return MeanderTurns(self.config)
+
     # ---- likelihood --------------------------------------------------------------
     def log_prob(self, path: RiverPath) -> float:
         """Exact log density (nats) of ``path``'s turning angles at this step_length (module docstring).
@@ -159,3 +163,24 @@ class MeanderRiver(Generator[RiverPath]):
             phi=phi,
             sigma=float(np.clip(sigma, min_sigma, MAX_SIGMA_DEG)),
             mean_turn=float(np.clip(mean_turn, -MAX_MEAN_TURN_DEG, MAX_MEAN_TURN_DEG))))
+
+
+class MeanderTurns:
+    """AR(1) turns drawn one step at a time; the state is the last turn (None before the first)."""
+
+    def __init__(self, config: MeanderConfig) -> None:
+        self.config = config
+
+    def start(self) -> float | None:
+        return None
+
+    def draw(self, last: float | None, rng: np.random.Generator, count: int) -> np.ndarray:
+        """(count,) next turns in radians given the ``last`` one (the stationary law for the first)."""
+        c = self.config
+        mu, sigma = np.deg2rad(c.mean_turn), np.deg2rad(c.sigma)
+        if last is None:
+            return mu + sigma / np.sqrt(1.0 - c.phi * c.phi) * rng.standard_normal(count)
+        return mu + c.phi * (last - mu) + sigma * rng.standard_normal(count)
+
+    def advance(self, last: float | None, turn: float) -> float:
+        return turn

@@ -20,18 +20,35 @@ from procgen.errors import ParameterError
 from procgen.generators.base import Generator
 from procgen.generators.config import GeneratorConfig, param
 from procgen.generators.handwritten.biomes import OVERWORLD_TILES, TILE, WALKABLE, BiomeBands, classify
-from procgen.generators.handwritten.downhill import pick_source
+from procgen.generators.guided import GuidedRiver, guided_river
+from procgen.generators.handwritten.downhill import drainage
 from procgen.generators.handwritten.fbm import FbmLandscape
 from procgen.generators.registry import get, register
 from procgen.levels.routes import cheapest_route
 from procgen.sampling import AffineGaussian, InverseTransform
-from procgen.seeding import child, make_rng
+from procgen.seeding import Seed, child, make_rng, seed_sequence
 
 # World-to-world variety: wetter worlds have more sea and more forest (correlation 0.6).
 _WORLD_MEAN = np.zeros(2)
 _WORLD_COV = np.array([[1.0, 0.6], [0.6, 1.0]])
 # Designer table: how likely a lone tree is at each normalised land height (0 coast, 1 peaks).
 _TREES_BY_HEIGHT = ([0.0, 0.15, 0.45, 0.8, 1.0], [0.3, 1.0, 0.8, 0.2, 0.0])
+
+
+@dataclass(frozen=True)
+class OverworldLayout:
+    """A level and its rivers: each river's cells (K, 2) in flow order, the guided walks (none
+    for river/downhill, which lays its own), and the terrain and sea they ran on."""
+
+    level: TileMap
+    rivers: list[np.ndarray]
+    walks: list[GuidedRiver]
+    height: np.ndarray  # (H, W) terrain
+    sea: np.ndarray  # (H, W) bool: where rivers end
+
+    def filled(self) -> np.ndarray:
+        """(H, W) the depression-filled terrain: no river cell is higher than the one before it."""
+        return drainage(self.height, self.sea)[0]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +84,22 @@ class Overworld(Generator[TileMap]):
                                  f"makes {self.river_generator.content_type.__name__}")
 
     def _generate(self, stream: np.random.SeedSequence) -> TileMap:
+        return self._build(stream).level
+
+    def _build(self, stream: np.random.SeedSequence) -> "OverworldLayout":
+        tiles, height = self._land(stream)
+        land, sea = WALKABLE[tiles], _sea(tiles)
+        rivers = self._rivers(tiles, height, child(stream, "rivers"))
+        river = self._river_mask(tiles, rivers)
+        tiles[river] = TILE["river"]
+        spawn, goal = self._ends(land, river, make_rng(child(stream, "ends")))
+        self._road(tiles, height, land, river, spawn, goal)
+        level = TileMap(tiles, OVERWORLD_TILES, spawn=spawn, goal=goal)
+        return OverworldLayout(level, [r if isinstance(r, np.ndarray) else r.cells for r in rivers],
+                               [r for r in rivers if isinstance(r, GuidedRiver)], height, sea)
+
+    def _land(self, stream: np.random.SeedSequence) -> tuple[np.ndarray, np.ndarray]:
+        """Tile ids (H, W) of the biomes and trees, and the terrain height (H, W)."""
         c = self.config
         world = AffineGaussian.from_covariance(_WORLD_MEAN, _WORLD_COV).sample(make_rng(child(stream, "world")), 1)[0]
         bands = BiomeBands(water=float(np.clip(c.water + c.variety * world[0], 0.05, 0.8)),
@@ -75,12 +108,11 @@ class Overworld(Generator[TileMap]):
         moisture = self._noise(child(stream, "moisture"), c.scale / 2)
         tiles = classify(height, moisture, bands)
         self._plant_trees(tiles, height, make_rng(child(stream, "trees")))
-        land = WALKABLE[tiles]
-        river = self._rivers(tiles, height, child(stream, "rivers"))
-        tiles[river] = TILE["river"]
-        spawn, goal = self._ends(land, river, make_rng(child(stream, "ends")))
-        self._road(tiles, height, land, river, spawn, goal)
-        return TileMap(tiles, OVERWORLD_TILES, spawn=spawn, goal=goal)
+        return tiles, height
+
+    def river_layout(self, seed: Seed) -> "OverworldLayout":
+        """``generate(seed)``'s level with what its rivers are made of (see :class:`OverworldLayout`)."""
+        return self._build(seed_sequence(seed, self.name))
 
     def _noise(self, stream: np.random.SeedSequence, scale: float) -> np.ndarray:
         c = self.config
@@ -99,42 +131,38 @@ class Overworld(Generator[TileMap]):
         picks = by_height[np.clip(np.searchsorted(levels, wanted), 0, grass.size - 1)]
         tiles.ravel()[picks] = TILE["forest"]
 
-    def _rivers(self, tiles: np.ndarray, height: np.ndarray, stream: np.random.SeedSequence) -> np.ndarray:
-        """Boolean (H, W) river cells, each river from a highland source until it meets the sea."""
-        sea = ~WALKABLE[tiles] & (tiles != TILE["mountain"])
-        mask = np.zeros(tiles.shape, dtype=bool)
+    def _rivers(self, tiles: np.ndarray, height: np.ndarray,
+                stream: np.random.SeedSequence) -> list[GuidedRiver | np.ndarray]:
+        """Each river from a highland source down to the sea or the edge: a guided walk, or the
+        cells (K, 2) of a generator that lays its own (river/downhill's ``river_on``).
+
+        Any other river generator runs in its terrain-guided mode (``procgen.generators.guided``):
+        the model's own turns, never climbing the depression-filled terrain.
+        """
+        sea = _sea(tiles)
+        rivers: list[GuidedRiver | np.ndarray] = []
+        drained = None
         for i in range(self.config.rivers):
             part = child(stream, str(i))
             if hasattr(self.river_generator, "river_on"):
-                mask |= _until_sea(self.river_generator.river_on(height, part, sea=sea), sea)
+                rivers.append(self.river_generator.river_on(height, part, sea=sea))
             else:
-                mask |= self._place(self.river_generator._generate(part), height, sea, make_rng(child(part, "place")))
+                drained = drained or drainage(height, sea)
+                rivers.append(guided_river(self.river_generator, height, sea, part, drained=drained))
+        return rivers
+
+    def _river_mask(self, tiles: np.ndarray, rivers: list[GuidedRiver | np.ndarray]) -> np.ndarray:
+        """Boolean (H, W) river cells on land, widened on large maps."""
+        sea = _sea(tiles)
+        mask = np.zeros(tiles.shape, dtype=bool)
+        for river in rivers:
+            cells = river if isinstance(river, np.ndarray) else river.cells
+            mask[cells[:, 0], cells[:, 1]] = True
+        mask &= ~sea
         width = max(1, min(tiles.shape) // 256)
         if width > 1:
             mask = ndimage.binary_dilation(mask, iterations=width - 1) & ~sea
         return mask
-
-    def _place(self, river: RiverPath, height: np.ndarray, sea: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """River cells (H, W) of ``river`` laid on the map, one step per cell, from a highland source.
-
-        Of eight headings (offset by a random angle) the one running longest over land wins,
-        so rivers cross the map instead of dropping straight into the nearest bay.
-        """
-        points = river.points - river.points[0]
-        steps = np.linalg.norm(np.diff(points, axis=0), axis=1)
-        points = points / max(float(np.median(steps)), 1e-9)
-        # Three samples per step: dense enough that the cells form an unbroken 8-connected line.
-        t = np.linspace(0.0, len(points) - 1.0, 3 * (len(points) - 1) + 1)
-        dense = np.stack([np.interp(t, np.arange(len(points)), points[:, k]) for k in (0, 1)], axis=1)
-        start = np.array(np.unravel_index(pick_source(height, rng, 0.8), height.shape))
-        best = np.zeros(height.shape, dtype=bool)
-        for angle in rng.uniform(0.0, 2.0 * np.pi) + np.arange(8) * np.pi / 4:
-            rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-            rows_cols = start + (dense @ rotation.T)[:, ::-1]  # (K, 2): x -> column, y -> row
-            mask = _until_sea(np.floor(rows_cols + 0.5).astype(np.int64), sea)
-            if mask.sum() > best.sum():
-                best = mask
-        return best
 
     def _ends(self, land: np.ndarray, river: np.ndarray, rng: np.random.Generator) -> tuple[tuple[int, int], ...]:
         """Spawn at random and goal far from it, both on the largest landmass, off rivers if possible.
@@ -168,16 +196,6 @@ def _cost(height: np.ndarray, river: np.ndarray) -> np.ndarray:
     return 1.0 + 200.0 * slope + 12.0 * river
 
 
-def _until_sea(cells: np.ndarray, sea: np.ndarray) -> np.ndarray:
-    """Mask of ``cells`` (K, 2) up to where they first leave the map or reach the sea."""
-    rows, cols = sea.shape
-    inside = (cells[:, 0] >= 0) & (cells[:, 0] < rows) & (cells[:, 1] >= 0) & (cells[:, 1] < cols)
-    stop = len(cells) if inside.all() else int(np.argmin(inside))
-    kept = cells[:stop]
-    wet = sea[kept[:, 0], kept[:, 1]]
-    kept = kept[: int(np.argmax(wet)) if wet.any() else len(kept)]
-    mask = np.zeros(sea.shape, dtype=bool)
-    mask[kept[:, 0], kept[:, 1]] = True
-    return mask
-
-
+def _sea(tiles: np.ndarray) -> np.ndarray:
+    """Cells where rivers end: open water (not land, not mountain)."""
+    return ~WALKABLE[tiles] & (tiles != TILE["mountain"])

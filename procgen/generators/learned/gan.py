@@ -54,13 +54,14 @@ __all__ = ["GanConfig", "GanRiver", "sliced_wasserstein", "statistics_distance",
 VALIDATION_SAMPLES = 2048  # generated windows per validation
 PROJECTIONS = 256  # random directions of the sliced Wasserstein distance
 QUANTILES = 128  # quantile levels compared per direction (copes with unequal set sizes)
-DEAD_ZONE = 0.5  # generator outputs within +-DEAD_ZONE (units of scale) become a turn of exactly 0
-
 
 @dataclass(frozen=True, kw_only=True)
 class GanConfig(LearnedRiverConfig):
     window: int = param(64, "turns per generated window; a river is ceil(steps / window) windows", ge=8, le=1024)
     latent: int = param(32, "size of each window's noise vector z", ge=1, le=1024)
+    dead_zone: float = param(0.0, "generator outputs within +-dead_zone (units of scale) become a turn of "
+                                  "exactly 0: for data with many exact zeros (coarsely digitized rivers)",
+                             ge=0.0, le=10.0)
     hidden: int = param(256, "hidden units in each of the generator MLP's two hidden layers", ge=4, le=4096)
     critic: str = param("mlp", "critic network: mlp (two hidden layers of `channels` units) or conv "
                                "(3 strided 1-D convolutions of channels, 2x, 4x)", choices=("mlp", "conv"))
@@ -134,9 +135,9 @@ class GanRiver(LearnedRiver):
     def angles(self, z: torch.Tensor) -> torch.Tensor:
         """Turning angles (N, window) in radians from noise z (N, latent)."""
         u = self.module.generator(z)  # (N, window) in units of scale
-        # Soft threshold: u in [-DEAD_ZONE, DEAD_ZONE] gives an exact 0, as many real turns are
-        # (straight runs along one source segment); no smooth output could make that spike.
-        shrunk = torch.sign(u) * torch.relu(u.abs() - DEAD_ZONE)
+        # Soft threshold: u in [-dead_zone, dead_zone] gives an exact 0, as coarsely digitized
+        # rivers' straight runs do; no smooth output could make that spike. 0: no threshold.
+        shrunk = torch.sign(u) * torch.relu(u.abs() - self.config.dead_zone)
         return math.pi * torch.tanh(self.module.scale * shrunk / math.pi)
 
     def decode(self, noise: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -439,6 +439,11 @@ class GruRiver(LearnedRiver):
             xy = torch.add(xy, torch.cos(heading[:, None] + _QUARTER[:2]), alpha=1.0 / (n + 1))
         return out
 
+    def turn_process(self) -> "GruTurns":
+        """The river one turn at a time under the null (unconditional) condition, on the portable
+        float64 path: for terrain-guided rivers (``procgen.generators.guided``)."""
+        return GruTurns(self)
+
     def _sampling_head(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(weight (hidden, 3K), bias (3K,)) of the head with component 0 folded in.
 
@@ -462,3 +467,45 @@ class GruRiver(LearnedRiver):
             sd = sd * self.config.temperature
         # On the grid: the turn is fed back as the next input, so no kernel's last bits travel on.
         return quantized_tensor(wrap(torch.addcmul(mean_of(raw[:, 0, 0], 1.0), sd, z)), TURN_GRID)
+
+
+class GruTurns:
+    """Turns drawn one step at a time from the GRU, unconditionally (the null condition's
+    input: the last turn and the flag, every conditioned feature 0). The state is the
+    per-layer hidden state after reading the last turn, float64 (1, hidden) each."""
+
+    def __init__(self, gru: GruRiver) -> None:
+        self.gru = gru
+        with gru.inference():  # the float64 network, and the head in float64
+            net = gru.module
+            self.head = gru._sampling_head()
+        self.scale = float(net.stats[0])
+        self.start_state = tuple(net.start[i][None].clone() for i in range(gru.config.layers))
+        self.layers = [(getattr(net.gru, f"weight_ih_l{i}").t().contiguous(),
+                        getattr(net.gru, f"weight_hh_l{i}").t().contiguous(),
+                        getattr(net.gru, f"bias_ih_l{i}"), getattr(net.gru, f"bias_hh_l{i}"))
+                       for i in range(gru.config.layers)]
+
+    def _read(self, state: tuple[torch.Tensor, ...], turn: float) -> tuple[torch.Tensor, ...]:
+        inp = torch.zeros(1, FEATURES, dtype=torch.float64)
+        inp[0, 0], inp[0, 1] = turn / self.scale, 1.0  # the last turn, and the null flag
+        hidden = []
+        with torch.no_grad():
+            for weights, h in zip(self.layers, state):
+                inp = gru_step(inp, h, *weights)
+                hidden.append(inp)
+        return tuple(hidden)
+
+    def start(self) -> tuple[torch.Tensor, ...]:
+        return self._read(self.start_state, 0.0)  # the first turn follows "no turn"
+
+    def draw(self, state: tuple[torch.Tensor, ...], rng: np.random.Generator, count: int) -> np.ndarray:
+        """(count,) next turns in radians from the mixture the state gives, on the TURN_GRID."""
+        pick = torch.from_numpy(rng.random(count))
+        z = torch.from_numpy(rng.standard_normal(count))
+        with torch.no_grad():
+            head = torch.addmm(self.head[1], state[-1], self.head[0]).expand(count, -1)  # (count, 3K)
+            return self.gru._draw(head.contiguous(), pick, z).numpy()
+
+    def advance(self, state: tuple[torch.Tensor, ...], turn: float) -> tuple[torch.Tensor, ...]:
+        return self._read(state, turn)

@@ -55,7 +55,7 @@ class VAEConfig(WindowConfig):
     hidden: int = param(256, "units in each hidden layer of the encoder and decoder", ge=4, le=2048)
     min_sd: float = param(0.002, "asinh units: floor on the decoder's standard deviations and the spike's "
                                  "width (keeps the likelihood finite on noise-free data)", gt=0.0, le=1.0)
-    spike: bool = param(True, "give each turn's Gaussian a second, narrow component at 0 (sd min_sd), "
+    spike: bool = param(False, "give each turn's Gaussian a second, narrow component at 0 (sd min_sd), "
                               "weighted by the decoder: the data's straight runs")
     decoder_noise: bool = param(False, "sample each turn with the decoder's own noise (true: the model's "
                                        "samples, but kinked) or as its likelier centre (false: smoother)")
