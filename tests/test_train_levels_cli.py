@@ -50,7 +50,7 @@ def test_compare_levels_writes_a_report(tmp_path) -> None:
 @pytest.mark.parametrize("args,message", [
     (["train", "level/vae", "--data", str(ROOMS), "--format", "tiled", "--out", "o"], "no .tmx/.tmj"),
     (["train", "level/vae", "--data", str(assets_dir() / "levels" / "tiled"), "--out", "o"], "at least 3 levels"),
-    (["train", "river/gru", "--data", str(ROOMS), "--format", "vglc", "--out", "o"], "--format applies"),
+    (["train", "river/gru", "--data", str(ROOMS), "--format", "vglc", "--out", "o"], "--format and --view apply"),
     (["train", "level/vae", "--data", str(ROOMS), "--out", "o", "--set", "window=10"], "multiple of 4"),
     (["compare", "levels", "--generators", "level/vae", "--out", "r"], "--corpus"),
     (["compare", "levels", "--corpus", str(OVERWORLD), "--generators", "level/vae", "--out", "r"],

@@ -21,7 +21,7 @@ from procgen.generators.folder import TRAINING_DIR, check_model_target
 
 
 def train(name: str, data_path: str, out: Path, params: dict[str, Any], *, resume: bool = False,
-          progress: bool = True, data_format: str | None = None,
+          progress: bool = True, data_format: str | None = None, view: str | None = None,
           eval_levels: int = 100) -> tuple[Generator[Any], dict[str, Any]]:
     """Train ``name`` on the data at ``data_path`` into ``out``; returns the model and its card facts.
 
@@ -34,9 +34,9 @@ def train(name: str, data_path: str, out: Path, params: dict[str, Any], *, resum
     check_model_target(out)
     if cls.content_type is TileMap:
         return train_levels(cls, data_path, out, params, resume=resume, progress=progress, data_format=data_format,
-                            eval_levels=eval_levels)
-    if data_format is not None:
-        raise ParameterError(f"--format applies to level corpora; {name} trains on river data")
+                            view=view, eval_levels=eval_levels)
+    if data_format is not None or view is not None:
+        raise ParameterError(f"--format and --view apply to level corpora; {name} trains on river data")
     data = load_rivers(data_path)
     untrained = cls(**params)
     began = time.monotonic()
@@ -56,7 +56,7 @@ def train(name: str, data_path: str, out: Path, params: dict[str, Any], *, resum
 
 
 def train_levels(cls: type[Generator[Any]], data_path: str, out: Path, params: dict[str, Any], *,
-                 resume: bool, progress: bool, data_format: str | None,
+                 resume: bool, progress: bool, data_format: str | None, view: str | None = None,
                  eval_levels: int = 100) -> tuple[Generator[Any], dict[str, Any]]:
     from procgen.datasets.levels import load_corpus
     from procgen.evaluate.level_models import evaluate_level_model
@@ -66,7 +66,9 @@ def train_levels(cls: type[Generator[Any]], data_path: str, out: Path, params: d
         raise ParameterError(f"{cls.name} cannot be trained: it has no fit method")
     if eval_levels < 2:
         raise ParameterError(f"--eval-levels must be at least 2, got {eval_levels}")
-    corpus = load_corpus(data_path, format=data_format)
+    corpus = load_corpus(data_path, format=data_format, view=view)
+    if progress:
+        print(f"corpus {data_path}: {len(corpus)} levels, {corpus.view} ({corpus.view_source})")
     began = time.monotonic()
     model = cls().fit(corpus, out=out, resume=resume, progress=progress, **params)
     seconds = time.monotonic() - began
@@ -142,6 +144,9 @@ class TrainCommand:
                                  "models, a folder of levels (assets/levels/vglc-rooms)")
         parser.add_argument("--format", dest="data_format", choices=("vglc", "tiled", "procgen"),
                             help="level corpus format (default: detected from the files)")
+        parser.add_argument("--view", choices=("top-down", "side-view"),
+                            help="level corpora whose legend has no view: top-down or side-view (default: "
+                                 "inferred from the levels, and reported)")
         parser.add_argument("--out", required=True, metavar="DIR", help="model folder to write")
         parser.add_argument("--set", dest="params", action="append", default=[], metavar="KEY=VALUE",
                             help="set a parameter (repeatable), e.g. --set epochs=20")
@@ -156,7 +161,7 @@ class TrainCommand:
         with removed_on_failure(out):
             model, facts = train(args.name, args.data, out, parse_sets(generator_class(args.name), args.params),
                                  resume=args.resume, progress=not args.quiet, data_format=args.data_format,
-                                 eval_levels=args.eval_levels)
+                                 view=args.view, eval_levels=args.eval_levels)
         summary = f"wrote {out} ({model.name}, {facts['seconds']:.1f} s"
         if "levels" in facts:
             r = facts["levels"]

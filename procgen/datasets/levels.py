@@ -36,8 +36,8 @@ from procgen.content import Tile, TileMap
 from procgen.errors import ContentError
 from procgen.fileio import atomic_write, read_json
 
-__all__ = ["BLOCKING_TAGS", "FORMATS", "VIEWS", "LevelCorpus", "build_tileset", "is_walkable", "load_corpus",
-           "save_vglc"]
+__all__ = ["BLOCKING_TAGS", "FORMATS", "VIEWS", "LevelCorpus", "build_tileset", "infer_view", "is_walkable",
+           "legend_path", "load_corpus", "save_vglc"]
 
 FORMATS = ("vglc", "tiled", "procgen")
 VIEWS = ("top-down", "side-view")
@@ -130,6 +130,7 @@ class LevelCorpus:
     names: tuple[str, ...]
     legend: dict[str, Any]
     view: str = "top-down"
+    view_source: str = "default"  # where the view came from: the legend, an option, or why it was inferred
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "levels", tuple(self.levels))
@@ -157,9 +158,16 @@ class LevelCorpus:
         return frozenset(self.legend["tiles"][self.tileset[tile_id].char])
 
 
-def load_corpus(path: str | os.PathLike[str], *, format: str | None = None) -> LevelCorpus:
-    """Load a folder of levels: ``vglc`` (.txt grids + legend.json), ``tiled`` (.tmx/.tmj)
-    or ``procgen`` (TileMap .json/.npz); ``format=None`` detects it from the files."""
+def load_corpus(path: str | os.PathLike[str], *, format: str | None = None, view: str | None = None) -> LevelCorpus:
+    """Load a folder of levels: ``vglc`` (.txt grids + one legend .json of any name, as VGLC
+    ships them: ``smb.json``), ``tiled`` (.tmx/.tmj) or ``procgen`` (TileMap .json/.npz);
+    ``format=None`` detects it from the files.
+
+    A VGLC corpus's view comes from its legend's ``view`` if it has one, else from ``view``,
+    else it is inferred from the levels (:func:`infer_view`); ``corpus.view_source`` says which.
+    """
+    if view is not None and view not in VIEWS:
+        raise ContentError(f"view must be one of {', '.join(VIEWS)}, got {view!r}")
     folder = Path(path)
     if not folder.is_dir():
         raise ContentError(f"level corpus '{folder}' is not a folder")
@@ -170,12 +178,14 @@ def load_corpus(path: str | os.PathLike[str], *, format: str | None = None) -> L
         from procgen.datasets.tiled import load_tiled  # it builds on this module's helpers
 
         return load_tiled(folder)
-    return {"vglc": _load_vglc, "procgen": _load_procgen}[kind](folder)
+    if kind == "vglc":
+        return _load_vglc(folder, view)
+    return _load_procgen(folder)
 
 
 def _detect(folder: Path) -> str:
     suffixes = {p.suffix.lower() for p in folder.iterdir() if p.is_file()}
-    if (folder / LEGEND_FILE).is_file() or ".txt" in suffixes:
+    if ".txt" in suffixes:
         return "vglc"
     if suffixes & set(TILED_MAP_SUFFIXES):
         return "tiled"
@@ -201,7 +211,7 @@ def _read_json(path: Path, what: str) -> Any:
         raise ContentError(f"{what} '{path}' is missing") from None
 
 
-def _read_grid(path: Path, lookup: np.ndarray) -> np.ndarray:
+def _read_grid(path: Path, lookup: np.ndarray, legend_name: str = LEGEND_FILE) -> np.ndarray:
     """Tile ids (H, W) of one VGLC text file; ``lookup`` maps a char's code point to its id or -1."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -223,23 +233,61 @@ def _read_grid(path: Path, lookup: np.ndarray) -> np.ndarray:
     if bad.size:
         row, col = (int(v) for v in bad[0])
         raise ContentError(f"'{path}' line {row + 1} column {col + 1}: unknown character {rows[row][col]!r} "
-                           f"(not in {LEGEND_FILE})")
+                           f"(not in {legend_name})")
     return ids.astype(np.int32)
 
 
-def _load_vglc(folder: Path) -> LevelCorpus:
-    legend_path = folder / LEGEND_FILE
-    legend = _read_json(legend_path, "legend")
-    where = f"'{legend_path}'"
+def legend_path(folder: Path) -> Path:
+    """A VGLC folder's legend: ``legend.json``, else its one ``.json`` file (VGLC names it after
+    the game, e.g. ``smb.json``)."""
+    preferred = folder / LEGEND_FILE
+    if preferred.is_file():
+        return preferred
+    found = sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".json")
+    if len(found) == 1:
+        return folder / found[0]
+    if not found:
+        raise ContentError(f"'{folder}' has .txt levels but no legend: add the corpus's .json legend "
+                           '(VGLC style: {"tiles": {"X": ["solid", "ground"], ...}})')
+    raise ContentError(f"'{folder}' holds {len(found)} .json files ({', '.join(found)}); a VGLC folder has one "
+                       f"legend: keep it alone or name it {LEGEND_FILE}")
+
+
+def infer_view(grids: Sequence[np.ndarray], solid: np.ndarray) -> tuple[str, str]:
+    """(view, why) for levels (H, W) of tile ids, from which tiles are ``solid`` (T,) bool.
+
+    A platformer stands on ground: its bottom row is mostly solid and its top row mostly
+    open, while a top-down room is walled on every side and an overworld has no such
+    gradient. Side view when at least half the bottom row is solid and its top row is at
+    most a quarter as solid.
+    """
+    bottom = float(np.mean(np.concatenate([solid[g[-1]] for g in grids])))
+    top = float(np.mean(np.concatenate([solid[g[0]] for g in grids])))
+    side = bottom >= 0.5 and top <= 0.25 * bottom
+    why = (f"inferred: {bottom:.0%} of the bottom rows and {top:.0%} of the top rows are solid "
+           f"({'ground below open sky' if side else 'no ground-and-sky gradient'})")
+    return ("side-view" if side else "top-down"), why
+
+
+def _load_vglc(folder: Path, view: str | None = None) -> LevelCorpus:
+    path = legend_path(folder)
+    legend = _read_json(path, "legend")
+    where = f"'{path}'"
     tiles = _legend_tiles(legend, where)
-    view = _check_view(legend, where)
     tileset = build_tileset(legend)
     tile_tags = [frozenset(tiles[t.char]) for t in tileset]
     lookup = np.full(max(ord(t.char) for t in tileset) + 1, -1, dtype=np.int64)
     lookup[[ord(t.char) for t in tileset]] = np.arange(len(tileset))
     files = _files(folder, (".txt",))
-    levels = tuple(_tilemap(_read_grid(f, lookup), tileset, tile_tags, f"'{f}'") for f in files)
-    return LevelCorpus(levels, tuple(f.stem for f in files), {"tiles": tiles, "view": view}, view)
+    grids = [_read_grid(f, lookup, path.name) for f in files]
+    if isinstance(legend, Mapping) and "view" in legend:
+        view, source = _check_view(legend, where), f"from the legend {path.name}"
+    elif view is not None:
+        source = "given as an option"
+    else:
+        view, source = infer_view(grids, np.array(["solid" in t for t in tile_tags]))
+    levels = tuple(_tilemap(g, tileset, tile_tags, f"'{f}'") for g, f in zip(grids, files))
+    return LevelCorpus(levels, tuple(f.stem for f in files), {"tiles": tiles, "view": view}, view, source)
 
 
 def save_vglc(levels: LevelCorpus | Sequence[TileMap], legend: Mapping[str, Any] | None,

@@ -37,7 +37,7 @@ from procgen.datasets.levels import VIEWS, LevelCorpus, build_tileset, load_corp
 from procgen.errors import CheckpointError, ContentError, ParameterError
 from procgen.generators.config import GeneratorConfig, param
 from procgen.generators.learned.core import LearnedConfig, TorchGenerator, training_stream
-from procgen.generators.learned.levels.data import split_corpus, terrain, windows
+from procgen.generators.learned.levels.data import grown_to, side_view_window, split_corpus, terrain, windows
 from procgen.levels.endpoints import marker_ids, place_endpoints
 from procgen.levels.playability import is_playable, repair
 from procgen.seeding import make_rng
@@ -141,17 +141,21 @@ class LearnedLevel(TorchGenerator[TileMap]):
                                  f"got {len(corpus)}")
         size = {"height": max(level.shape[0] for level in corpus.levels),
                 "width": max(level.shape[1] for level in corpus.levels)}
+        if corpus.view == "side-view" and "window" not in params:  # a platformer's window spans its height
+            size["window"] = side_view_window([level.tiles for level in corpus.levels])
         model = type(self)(self.config.replace(**{**size, **params, "tiles": len(corpus.tileset),
                                                   "view": corpus.view}))
         model.set_legend(corpus.legend)
         c = model.config
-        parts = split_corpus(corpus)
-        train_x = windows(terrain(parts["train"], corpus), c.window, c.stride, view=c.view, augment=c.augment)
+        parts = {split: terrain(levels, corpus) for split, levels in split_corpus(corpus).items()}
+        if c.view == "side-view":
+            parts = {split: grown_to(grids, c.window) for split, grids in parts.items()}
+        train_x = windows(parts["train"], c.window, c.stride, view=c.view, augment=c.augment)
         if len(train_x) > c.max_windows:  # a seeded subsample: large corpora train in bounded time
             rng = make_rng(training_stream(c.seed, "subsample"))
             keep = np.sort(rng.permutation(len(train_x))[:c.max_windows])
             train_x = train_x[torch.from_numpy(keep)]
-        val_x = windows(terrain(parts["validation"], corpus), c.window, max(c.stride, c.window // 4), view=c.view)
+        val_x = windows(parts["validation"], c.window, max(c.stride, c.window // 4), view=c.view)
         return model, train_x, val_x
 
     def noise_tensors(self, rng: np.random.Generator, height: int, width: int) -> dict[str, torch.Tensor]:

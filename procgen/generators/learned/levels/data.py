@@ -79,8 +79,21 @@ def terrain(levels: Sequence[TileMap], corpus: LevelCorpus) -> list[np.ndarray]:
     return [strip_markers(level.tiles, corpus.tileset, corpus.legend, floor).astype(np.int64) for level in levels]
 
 
+def grown_to(grids: Sequence[np.ndarray], height: int) -> list[np.ndarray]:
+    """Side-view grids (H, W) at least ``height`` rows tall: the bottom row repeated below,
+    so ground runs deeper and a pit stays a pit. A platformer's window then spans the whole
+    level's height (its ground and its sky) even where that is no multiple of 4."""
+    return [np.pad(g, ((0, max(0, height - g.shape[0])), (0, 0)), mode="edge") for g in grids]
+
+
+def side_view_window(grids: Sequence[np.ndarray]) -> int:
+    """The training window of a side-view corpus: its tallest level, rounded up to a multiple of 4."""
+    return max(8, -(-max(g.shape[0] for g in grids) // 4) * 4)
+
+
 def _symmetries(windows: np.ndarray, view: str) -> np.ndarray:
-    """(N, k, k) windows with their dihedral images (top-down, 8x) or mirror images (side-view, 2x)."""
+    """(N, k, k) windows with their dihedral images (top-down, 8x) or mirror images (side-view, 2x:
+    gravity points down, so a side view is never rotated or turned upside down)."""
     if view == "side-view":
         return np.concatenate([windows, windows[:, :, ::-1]])
     rotations = [np.rot90(windows, r, axes=(1, 2)) for r in range(4)]
