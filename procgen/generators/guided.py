@@ -6,19 +6,22 @@ river generator (hand-written or learned) that mode without touching the model:
 
 1. Fill the terrain's depressions (priority flood, ``downhill.drainage``): on the filled
    surface every cell has a path to an outlet that never climbs.
-2. Draw ``candidates`` rivers from the generator, each from its own named child stream,
-   and read off their turning angles: these are the model's own shapes.
-3. Walk one cell per step from a high source, searching depth first: each step takes the
-   current candidate's next turn if the cells it crosses never climb the filled surface,
-   otherwise another candidate's turn at this step that does (the walk then follows that
-   candidate); where no turn descends, the search backs up a step and tries the next turn
-   there. It ends at the sea, a filled lake's outlet or the map edge.
-4. Only if the search runs out of budget or of turns does the river finish along the
-   drainage links (the steepest way down).
+2. Walk from a high source, STEP_CELLS cells per model step, searching depth first for a
+   walk whose every step crosses only cells no higher than the one before, to the sea, a
+   lake's outlet or the map edge. The turns tried come from the model:
+   - a generator with ``turn_process()`` (coin flip, meander, GRU) draws PROPOSALS turns
+     from its own conditional law given the walk so far; the first that descends is kept,
+     so the river is the model's density restricted to descending turns;
+   - any other generator offers the turns of CANDIDATES rivers it drew; the walk follows
+     one and, where its turn would climb, switches to the one whose recent turns match its
+     own.
+3. Dead ends back up (further each time); a source that leads nowhere within BUDGET tried
+   steps gives way to another; only if SOURCES sources fail does the deepest walk finish
+   down the drainage links (the steepest way down).
 
 So no step goes uphill (``uphill_steps`` is 0 by construction), and every turn but the
-rare drainage steps is a turn the model itself drew at that point of a river: the shape
-stays the model's (``benchmarks/bench_guided_rivers.py`` measures both).
+rare drainage steps is one the model drew at that point of a river: the shape stays the
+model's (``benchmarks/bench_guided_rivers.py`` measures both).
 """
 
 from __future__ import annotations
@@ -40,7 +43,6 @@ HISTORY = 4  # recent turns compared when the walk switches candidate
 PROPOSALS = 16  # turns a sequential model proposes per step
 BUDGET = 400  # tried steps per source before the search gives up on it
 SOURCES = 16  # sources tried before the best walk finishes down the drainage links
-COMPLETE = 1  # complete walks compared before one is kept
 SAMPLES_PER_STEP = 3  # points checked along each step: enough for an unbroken 8-connected line
 STEP_CELLS = 3.0  # cells per model step: one step spans a few cells, as a 2 km step spans a few source vertices
 
@@ -94,19 +96,18 @@ def guided_river(generator: Any, height: np.ndarray, outlet: np.ndarray, stream:
     else:
         proposals = _Candidates(model_turns(_long_enough(generator, length), stream, candidates))  # (C, T)
     # A source from which no walk of the model's turns descends all the way (a valley too
-    # tight for its turning) gives way to the next. Of the first COMPLETE walks that reach
-    # the end, the one that had its turns refused least often (per step) is kept: the
-    # terrain bent it least, so it is the most like the model's free rivers.
-    tries = []
+    # tight for its turning) gives way to the next; if none does, the deepest walk is kept.
+    deepest: tuple[tuple[int, int], list[_Step]] | None = None
     for _ in range(SOURCES):
         source = divmod(pick_source(height, rng, source_quantile), height.shape[1])
-        steps, complete, tried = _search(grid, _start(grid, source), proposals)
-        tries.append((complete, -tried / max(1, len(steps)), len(steps), source, steps))
-        if sum(t[0] for t in tries) == COMPLETE:
+        steps, complete = _search(grid, _start(grid, source), proposals)
+        if complete:
             break
-    complete_tries = [t for t in tries if t[0]]
-    _, _, _, source, steps = (max(complete_tries, key=lambda t: t[1]) if complete_tries
-                              else max(tries, key=lambda t: t[2]))
+        if deepest is None or len(steps) > len(deepest[1]):
+            deepest = (source, steps)
+    else:
+        assert deepest is not None  # SOURCES >= 1
+        source, steps = deepest
     cells = [source] + [cell for step in steps for cell in step.crossed]
     points = [(float(source[1]), -float(source[0]))] + [(step.x, step.y) for step in steps]
     model_steps, drainage_steps = len(steps), 0
@@ -177,9 +178,9 @@ def _start(grid: _Grid, source: tuple[int, int]) -> _Step:
     return _Step(float(source[1]), -float(source[0]), heading, (), 0)
 
 
-def _search(grid: _Grid, start: _Step, proposals: "_Proposals") -> tuple[list[_Step], bool, int]:
+def _search(grid: _Grid, start: _Step, proposals: "_Proposals") -> tuple[list[_Step], bool]:
     """Steps from ``start`` to where the river ends, each a turn the model proposed, none
-    climbing; whether they reach the end; and how many steps were tried.
+    climbing, and whether they reach the end.
 
     Depth first over the proposals at each step, backing up from dead ends (further each
     time, until the walk gets deeper than before); on running out of budget or of turns it
@@ -187,7 +188,7 @@ def _search(grid: _Grid, start: _Step, proposals: "_Proposals") -> tuple[list[_S
     """
     source = (int(round(-start.y)), int(round(start.x)))
     if grid.ends(source):
-        return [], False, 0
+        return [], False
     walk: list[_Step] = []
     states = [proposals.start()]
     options = [proposals.options(states[0], 0)]
@@ -219,12 +220,12 @@ def _search(grid: _Grid, start: _Step, proposals: "_Proposals") -> tuple[list[_S
             best, jump = list(walk), 1
         end = step.crossed[-1] if step.crossed else cell
         if grid.ends(end) or _left_map(grid, step):
-            return walk, True, BUDGET - budget
+            return walk, True
         if len(walk) == proposals.length:
-            return walk, False, BUDGET - budget  # out of turns: the caller drains from here
+            return walk, False  # out of turns: the caller drains from here
         states.append(proposals.advance(states[-1], turn, label))
         options.append(proposals.options(states[-1], len(walk)))
-    return best, False, BUDGET - budget
+    return best, False
 
 
 class _Proposals:
