@@ -16,6 +16,9 @@ $(VENV)/.installed: pyproject.toml Makefile constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet torch==$(TORCH_VERSION) $(TORCH_PIP_ARGS)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	# The Mario AI Framework's A* agent and the real SMB levels for the level tests: files
+	# only (--no-deps: mario-gpt's own torch/transformers stack is never imported).
+	$(BIN)/python -m pip install --quiet --no-deps mario-gpt==0.1.3
 	touch $@
 
 run: setup
