@@ -22,7 +22,7 @@ import numpy as np
 import procgen
 from procgen.content import RiverPath
 from procgen.evaluate.likelihood import has_density, scored_steps
-from procgen.generators.guided import uphill_steps
+from procgen.generators.guided import long_enough, uphill_steps
 from procgen.levels.playability import is_playable
 
 DEFAULT = "river/coinflip,river/meander,river/downhill,river/gru"
@@ -41,12 +41,6 @@ def per_step(generator, paths) -> float:
             totals += float(generator.log_prob(path))
             steps += n
     return totals / steps if steps else float("nan")
-
-
-def _long(generator, points: int):
-    """``generator`` drawing rivers of at least ``points`` points where it has a ``steps`` option."""
-    steps = generator.config.to_dict().get("steps")
-    return generator.with_params(steps=points) if isinstance(steps, int) and steps < points else generator
 
 
 def measure(name: str, seeds: int, size: int) -> dict[str, float]:
@@ -69,7 +63,7 @@ def measure(name: str, seeds: int, size: int) -> dict[str, float]:
     if has_density(river) and guided:
         # Each guided river beside an unguided one cut to the same number of steps: a river's
         # first turns score differently from later ones, and guided rivers are often short.
-        free = _long(river, max(len(p.points) for p in guided)).generate_batch(
+        free = long_enough(river, max(len(p.points) for p in guided)).generate_batch(
             [f"unguided-{i}" for i in range(len(guided))])
         unguided = [RiverPath(f.points[:len(g.points)]) for f, g in zip(free, guided)]
         row["guided"], row["unguided"] = per_step(river, guided), per_step(river, unguided)

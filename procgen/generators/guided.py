@@ -36,7 +36,7 @@ from procgen.content import RiverPath
 from procgen.generators.handwritten.downhill import drainage, pick_source
 from procgen.seeding import child, make_rng
 
-__all__ = ["GuidedRiver", "guided_river", "uphill_steps"]
+__all__ = ["GuidedRiver", "guided_river", "long_enough", "uphill_steps"]
 
 CANDIDATES = 32  # model rivers drawn per guided river
 HISTORY = 4  # recent turns compared when the walk switches candidate
@@ -94,7 +94,7 @@ def guided_river(generator: Any, height: np.ndarray, outlet: np.ndarray, stream:
     if hasattr(generator, "turn_process"):
         proposals: _Proposals = _Sequential(generator.turn_process(), make_rng(child(stream, "turns")), length)
     else:
-        proposals = _Candidates(model_turns(_long_enough(generator, length), stream, candidates))  # (C, T)
+        proposals = _Candidates(model_turns(long_enough(generator, length), stream, candidates))  # (C, T)
     # A source from which no walk of the model's turns descends all the way (a valley too
     # tight for its turning) gives way to the next; if none does, the deepest walk is kept.
     deepest: tuple[tuple[int, int], list[_Step]] | None = None
@@ -118,7 +118,7 @@ def guided_river(generator: Any, height: np.ndarray, outlet: np.ndarray, stream:
     return GuidedRiver(np.array(cells, dtype=np.int64), np.array(points), model_steps, drainage_steps)
 
 
-def _long_enough(generator: Any, length: int) -> Any:
+def long_enough(generator: Any, length: int) -> Any:
     """The generator drawing rivers of at least ``length`` steps where it has a ``steps`` option."""
     steps = generator.config.to_dict().get("steps")
     return generator.with_params(steps=length) if isinstance(steps, int) and steps < length else generator
