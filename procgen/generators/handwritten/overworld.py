@@ -89,14 +89,14 @@ class Overworld(Generator[TileMap]):
     def _build(self, stream: np.random.SeedSequence) -> "OverworldLayout":
         tiles, height = self._land(stream)
         land, sea = WALKABLE[tiles], _sea(tiles)
-        rivers = self._rivers(tiles, height, child(stream, "rivers"))
-        river = self._river_mask(tiles, rivers)
+        rivers = self._rivers(height, sea, child(stream, "rivers"))
+        cells = [r if isinstance(r, np.ndarray) else r.cells for r in rivers]
+        river = _river_mask(cells, sea)
         tiles[river] = TILE["river"]
         spawn, goal = self._ends(land, river, make_rng(child(stream, "ends")))
         self._road(tiles, height, land, river, spawn, goal)
         level = TileMap(tiles, OVERWORLD_TILES, spawn=spawn, goal=goal)
-        return OverworldLayout(level, [r if isinstance(r, np.ndarray) else r.cells for r in rivers],
-                               [r for r in rivers if isinstance(r, GuidedRiver)], height, sea)
+        return OverworldLayout(level, cells, [r for r in rivers if isinstance(r, GuidedRiver)], height, sea)
 
     def _land(self, stream: np.random.SeedSequence) -> tuple[np.ndarray, np.ndarray]:
         """Tile ids (H, W) of the biomes and trees, and the terrain height (H, W)."""
@@ -131,7 +131,7 @@ class Overworld(Generator[TileMap]):
         picks = by_height[np.clip(np.searchsorted(levels, wanted), 0, grass.size - 1)]
         tiles.ravel()[picks] = TILE["forest"]
 
-    def _rivers(self, tiles: np.ndarray, height: np.ndarray,
+    def _rivers(self, height: np.ndarray, sea: np.ndarray,
                 stream: np.random.SeedSequence) -> list[GuidedRiver | np.ndarray]:
         """Each river from a highland source down to the sea or the edge: a guided walk, or the
         cells (K, 2) of a generator that lays its own (river/downhill's ``river_on``).
@@ -139,7 +139,6 @@ class Overworld(Generator[TileMap]):
         Any other river generator runs in its terrain-guided mode (``procgen.generators.guided``):
         the model's own turns, never climbing the depression-filled terrain.
         """
-        sea = _sea(tiles)
         rivers: list[GuidedRiver | np.ndarray] = []
         drained = None
         for i in range(self.config.rivers):
@@ -150,19 +149,6 @@ class Overworld(Generator[TileMap]):
                 drained = drained or drainage(height, sea)
                 rivers.append(guided_river(self.river_generator, height, sea, part, drained=drained))
         return rivers
-
-    def _river_mask(self, tiles: np.ndarray, rivers: list[GuidedRiver | np.ndarray]) -> np.ndarray:
-        """Boolean (H, W) river cells on land, widened on large maps."""
-        sea = _sea(tiles)
-        mask = np.zeros(tiles.shape, dtype=bool)
-        for river in rivers:
-            cells = river if isinstance(river, np.ndarray) else river.cells
-            mask[cells[:, 0], cells[:, 1]] = True
-        mask &= ~sea
-        width = max(1, min(tiles.shape) // 256)
-        if width > 1:
-            mask = ndimage.binary_dilation(mask, iterations=width - 1) & ~sea
-        return mask
 
     def _ends(self, land: np.ndarray, river: np.ndarray, rng: np.random.Generator) -> tuple[tuple[int, int], ...]:
         """Spawn at random and goal far from it, both on the largest landmass, off rivers if possible.
@@ -194,6 +180,18 @@ def _cost(height: np.ndarray, river: np.ndarray) -> np.ndarray:
     # Roads prefer flat ground and cross rivers rarely (each bridge costs like 12 cells).
     slope = np.hypot(*np.gradient(height.astype(np.float64)))
     return 1.0 + 200.0 * slope + 12.0 * river
+
+
+def _river_mask(rivers: list[np.ndarray], sea: np.ndarray) -> np.ndarray:
+    """Boolean (H, W) cells of ``rivers`` (each (K, 2)) on land, widened on large maps."""
+    mask = np.zeros(sea.shape, dtype=bool)
+    for cells in rivers:
+        mask[cells[:, 0], cells[:, 1]] = True
+    mask &= ~sea
+    width = max(1, min(sea.shape) // 256)
+    if width > 1:
+        mask = ndimage.binary_dilation(mask, iterations=width - 1) & ~sea
+    return mask
 
 
 def _sea(tiles: np.ndarray) -> np.ndarray:

@@ -214,6 +214,12 @@ def gru_step(x: torch.Tensor, h: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.T
     return torch.addcmul(n, rz[:, hidden:], h - n)  # (1 - z) n + z h
 
 
+def step_weights(gru: nn.GRU, layers: int) -> list[tuple[torch.Tensor, ...]]:
+    """Per layer, the (w_ih (in, 3H), w_hh (H, 3H), b_ih, b_hh) that :func:`gru_step` takes."""
+    return [(getattr(gru, f"weight_ih_l{i}").t().contiguous(), getattr(gru, f"weight_hh_l{i}").t().contiguous(),
+             getattr(gru, f"bias_ih_l{i}"), getattr(gru, f"bias_hh_l{i}")) for i in range(layers)]
+
+
 def window_lengths(window: int) -> list[int]:
     """The LENGTHS window lengths with stored sinuosity quantiles, longest first."""
     return [max(MIN_CROP, window >> i) for i in range(LENGTHS)]
@@ -415,8 +421,7 @@ class GruRiver(LearnedRiver):
         fixed = torch.stack([torch.zeros(r, dtype=z.dtype), self._condition(target), 1.0 / target], 1)  # (R, 3) flag, condition
         steps_left = n - torch.arange(n).to(z.dtype)
         lefts = torch.stack([steps_left / (n + 1), steps_left / c.window], 1)[:, None, :]  # (n, 1, 2)
-        layers = [(getattr(net.gru, f"weight_ih_l{i}").t().contiguous(), getattr(net.gru, f"weight_hh_l{i}").t().contiguous(),
-                   getattr(net.gru, f"bias_ih_l{i}"), getattr(net.gru, f"bias_hh_l{i}")) for i in range(c.layers)]
+        layers = step_weights(net.gru, c.layers)
         state = [net.start[i].expand(r, -1).contiguous() for i in range(c.layers)]  # (R, hidden) each
         head = self._sampling_head()
         pick_t, z_t = pick.t().contiguous(), z.t().contiguous()  # (n, R): one contiguous row per step
@@ -481,10 +486,7 @@ class GruTurns:
             self.head = gru._sampling_head()
         self.scale = float(net.stats[0])
         self.start_state = tuple(net.start[i][None].clone() for i in range(gru.config.layers))
-        self.layers = [(getattr(net.gru, f"weight_ih_l{i}").t().contiguous(),
-                        getattr(net.gru, f"weight_hh_l{i}").t().contiguous(),
-                        getattr(net.gru, f"bias_ih_l{i}"), getattr(net.gru, f"bias_hh_l{i}"))
-                       for i in range(gru.config.layers)]
+        self.layers = step_weights(net.gru, gru.config.layers)
 
     def _read(self, state: tuple[torch.Tensor, ...], turn: float) -> tuple[torch.Tensor, ...]:
         inp = torch.zeros(1, FEATURES, dtype=torch.float64)

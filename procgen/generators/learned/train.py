@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from procgen.errors import CheckpointError, ParameterError
-from procgen.fileio import atomic_write
+from procgen.fileio import atomic_write, parse_json
 from procgen.generators.folder import TRAINING_DIR, check_model_target
 from procgen.generators.learned.core import one_thread
 
@@ -201,8 +201,8 @@ def _load_checkpoint(path: Path) -> dict[str, Any]:
 
 def _json(text: str, path: Path, field_name: str) -> dict[str, Any]:
     try:
-        value = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+        value = parse_json(text)
+    except ValueError as exc:
         raise CheckpointError(f"cannot resume from {path}: field {field_name!r} is not JSON ({_first_line(exc)})") from None
     if not isinstance(value, dict):
         raise CheckpointError(f"cannot resume from {path}: field {field_name!r} is not a JSON object")

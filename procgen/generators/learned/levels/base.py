@@ -35,6 +35,7 @@ from procgen.assets import model_folder
 from procgen.content import Tile, TileMap
 from procgen.datasets.levels import VIEWS, LevelCorpus, build_tileset, load_corpus
 from procgen.errors import CheckpointError, ContentError, ParameterError
+from procgen.fileio import parse_json
 from procgen.generators.config import GeneratorConfig, param
 from procgen.generators.learned.core import LearnedConfig, TorchGenerator, training_stream
 from procgen.generators.learned.levels.data import grown_to, side_view_window, split_corpus, terrain, windows
@@ -211,9 +212,9 @@ class LearnedLevel(TorchGenerator[TileMap]):
         if LEGEND_KEY not in weights:
             raise CheckpointError(f"the weights hold no {LEGEND_KEY}: not a {self.name} model")
         try:
-            legend = json.loads(np.asarray(weights.pop(LEGEND_KEY), dtype=np.uint8).tobytes().decode("utf-8"))
+            legend = parse_json(np.asarray(weights.pop(LEGEND_KEY), dtype=np.uint8).tobytes())
             self.set_legend(legend)
-        except (ValueError, UnicodeDecodeError, RecursionError, ContentError) as exc:
+        except (ValueError, ContentError) as exc:
             raise CheckpointError(f"the stored corpus legend is unreadable ({exc})") from None
         super()._set_weights(weights)
 
