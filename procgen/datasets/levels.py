@@ -11,8 +11,10 @@ Conventions (the same for every format):
 - **Walkability comes from tags**: a tile is walkable unless tagged ``solid``, ``hazard``
   or ``water``. Other tags (``passable``, ``enemy``, ``collectable``, ...) are kept as data.
 - The tileset holds one tile per legend char, **sorted by char**, so tile ids are stable
-  whatever order the legend file lists them in. A tile's name is its tags joined by ``/``;
-  its preview colour comes from its tags alone (a fixed colour for common tags, else a hash).
+  whatever order the legend file lists them in. A tile's name and preview colour are the
+  legend's ``names`` / ``colors`` for its char when given (:mod:`procgen.datasets.legend`),
+  else its tags joined by ``/`` and a colour from its tags alone (a fixed colour for common
+  tags, else a hash).
 - ``spawn`` / ``goal`` are the first cell (row-major) whose tile is tagged ``spawn`` / ``goal``.
   VGLC files carry them only through those tags: a TileMap whose spawn sits on an ordinary
   tile loses it in :func:`save_vglc`.
@@ -33,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from procgen.content import Tile, TileMap
+from procgen.datasets.legend import identity_entries, legend_identity, tileset_identity
 from procgen.errors import ContentError
 from procgen.fileio import atomic_write, read_json
 
@@ -67,18 +70,23 @@ def _color(tags: frozenset[str]) -> tuple[int, int, int]:
     return (digest[0], digest[1], digest[2])
 
 
-def build_tileset(legend: Mapping[str, Any]) -> tuple[Tile, ...]:
-    """One Tile per legend char, sorted by char (stable ids whatever the legend's order)."""
-    tiles = _legend_tiles(legend, "legend")
-    names: dict[str, int] = {}
+def build_tileset(legend: Mapping[str, Any], where: str = "legend") -> tuple[Tile, ...]:
+    """One Tile per legend char, sorted by char (stable ids whatever the legend's order), named
+    and coloured by the legend's ``names`` / ``colors`` where it has them, else by its tags."""
+    tiles = _legend_tiles(legend, where)
+    names, colors = legend_identity(legend, list(tiles), where)
+    taken = set(names.values())  # given names are kept as given; derived ones step aside
     result = []
     for char in sorted(tiles):
         tags = tiles[char]
-        name = "/".join(tags) or "tile"
-        names[name] = names.get(name, 0) + 1
-        if names[name] > 1:  # two chars with the same tags must still be two tiles
-            name = f"{name} '{char}'"
-        result.append(Tile(name=name, color=_color(frozenset(tags)), char=char, walkable=is_walkable(tags)))
+        name = names.get(char)
+        if name is None:
+            name = "/".join(tags) or "tile"
+            if name in taken:  # two chars with the same tags must still be two tiles
+                name = f"{name} '{char}'"
+        taken.add(name)
+        color = colors.get(char) or _color(frozenset(tags))
+        result.append(Tile(name=name, color=color, char=char, walkable=is_walkable(tags)))
     return tuple(result)
 
 
@@ -92,6 +100,7 @@ def _legend_tiles(legend: Any, where: str) -> dict[str, list[str]]:
             raise ContentError(f"{where}: legend key {char!r} must be one visible character")
         if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
             raise ContentError(f"{where}: legend entry {char!r} must be a list of non-empty tag strings, got {tags!r}")
+    legend_identity(legend, list(tiles), where)  # names and colours are checked wherever tags are
     return {char: list(tags) for char, tags in tiles.items()}
 
 
@@ -123,8 +132,8 @@ def _tilemap(ids: np.ndarray, tileset: tuple[Tile, ...], tile_tags: Sequence[fro
 
 @dataclass(frozen=True)
 class LevelCorpus:
-    """Levels over one tileset; ``legend`` maps each tile's char to its tags; ``view`` is
-    ``top-down`` or ``side-view``."""
+    """Levels over one tileset; ``legend`` maps each tile's char to its tags (and, optionally,
+    its name and colour); ``view`` is ``top-down`` or ``side-view``."""
 
     levels: tuple[TileMap, ...]
     names: tuple[str, ...]
@@ -274,7 +283,7 @@ def _load_vglc(folder: Path, view: str | None = None) -> LevelCorpus:
     legend = _read_json(path, "legend")
     where = f"'{path}'"
     tiles = _legend_tiles(legend, where)
-    tileset = build_tileset(legend)
+    tileset = build_tileset(legend, where)
     tile_tags = [frozenset(tiles[t.char]) for t in tileset]
     lookup = np.full(max(ord(t.char) for t in tileset) + 1, -1, dtype=np.int64)
     lookup[[ord(t.char) for t in tileset]] = np.arange(len(tileset))
@@ -287,19 +296,21 @@ def _load_vglc(folder: Path, view: str | None = None) -> LevelCorpus:
     else:
         view, source = infer_view(grids, np.array(["solid" in t for t in tile_tags]))
     levels = tuple(_tilemap(g, tileset, tile_tags, f"'{f}'") for g, f in zip(grids, files))
-    return LevelCorpus(levels, tuple(f.stem for f in files), {"tiles": tiles, "view": view}, view, source)
+    kept = {"tiles": tiles, **identity_entries(legend, where), "view": view}
+    return LevelCorpus(levels, tuple(f.stem for f in files), kept, view, source)
 
 
 def save_vglc(levels: LevelCorpus | Sequence[TileMap], legend: Mapping[str, Any] | None,
               folder: str | os.PathLike[str], *, names: Sequence[str] | None = None) -> Path:
-    """Write each level as ``<name>.txt`` (one char per tile) plus ``legend.json``, atomically.
+    """Write each level as ``<name>.txt`` (one char per tile) plus ``legend.json`` (with the
+    legend's tile names and colours, if it has them), atomically.
 
     ``levels`` may be a LevelCorpus (its names and, when ``legend`` is None, its legend are
     used); otherwise names default to ``level_000``... Returns the folder.
     """
     if isinstance(levels, LevelCorpus):
         names = names if names is not None else levels.names
-        legend = legend if legend is not None else {"tiles": levels.legend["tiles"], "view": levels.view}
+        legend = legend if legend is not None else {**levels.legend, "view": levels.view}
         levels = levels.levels
     if legend is None:
         raise ContentError("save_vglc needs a legend (char -> tags)")
@@ -317,7 +328,8 @@ def save_vglc(levels: LevelCorpus | Sequence[TileMap], legend: Mapping[str, Any]
             raise ContentError(f"level {name!r} uses tile chars {missing} that the legend lacks")
         text = "\n".join("".join(row) for row in chars[level.tiles]) + "\n"
         atomic_write(target / f"{name}.txt", lambda s, t=text: s.write(t.encode("utf-8")))
-    document = json.dumps({"tiles": tiles, "view": view}, indent=1, ensure_ascii=False) + "\n"
+    written = {"tiles": tiles, **identity_entries(legend), "view": view}
+    document = json.dumps(written, indent=1, ensure_ascii=False) + "\n"
     atomic_write(target / LEGEND_FILE, lambda s: s.write(document.encode("utf-8")))
     return target
 
@@ -331,6 +343,8 @@ def _load_procgen(folder: Path) -> LevelCorpus:
     for f, level in zip(files, levels):
         if level.tileset != tileset:
             raise ContentError(f"'{f}' has another tileset than '{files[0]}'; a corpus shares one tileset")
-    # A TileMap knows only walkability, so that (and the tile's name) is all its tags can say.
+    # A TileMap knows only walkability, so that (and the tile's name) is all its tags can say;
+    # its names and colours go into the legend, so a model trained on it keeps them.
     tiles = {t.char: ["passable" if t.walkable else "solid", t.name] for t in tileset}
-    return LevelCorpus(levels, tuple(f.stem for f in files), {"tiles": tiles, "view": "top-down"}, "top-down")
+    legend = {"tiles": tiles, **tileset_identity(tileset), "view": "top-down"}
+    return LevelCorpus(levels, tuple(f.stem for f in files), legend, "top-down")

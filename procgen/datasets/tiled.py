@@ -5,8 +5,10 @@ optional zlib/gzip compression; embedded or external ``.tsx``/``.tsj`` tilesets)
 tags come from its tileset properties: a string property ``tags`` (comma separated, e.g.
 ``"solid,wall"``), a boolean ``walkable`` (adds ``passable`` or ``solid``), and its Tiled
 class/type if set. An optional string property ``char`` picks its VGLC char; otherwise
-chars are assigned from the tags. Tiles with identical tags become one corpus tile. Cells
-with gid 0 (no tile) become an ``empty``, passable tile.
+chars are assigned from the tags. Optional ``name`` (string) and ``color`` (Tiled colour)
+properties become the legend's tile name and colour (as procgen's Tiled export writes them).
+Tiles with identical tags become one corpus tile. Cells with gid 0 (no tile) become an
+``empty``, passable tile.
 
 Maps are untrusted input: a layer's declared size bounds what its data may inflate to,
 and an external tileset must lie inside the corpus folder.
@@ -19,11 +21,12 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
 import numpy as np
 
+from procgen.datasets.legend import parse_color
 from procgen.datasets.levels import (BLOCKING_TAGS, TILED_MAP_SUFFIXES, LevelCorpus, _files, _read_json, _tilemap,
                                      build_tileset, is_walkable)
 from procgen.errors import ContentError, shown
@@ -44,11 +47,18 @@ MAX_SIDE = 4096
 _COUNT_FURTHER = 1 << 20  # bytes inflated past a layer's size to report how long it is
 
 
+class _TileInfo(NamedTuple):
+    tags: frozenset[str]
+    char: str | None  # the explicit char, if the tile has one
+    name: str | None = None
+    color: str | None = None  # "#rrggbb"
+
+
 @dataclass(frozen=True)
 class _TiledTileset:
     firstgid: int
     count: int | None  # None: unknown, any local id with properties or below it is accepted
-    tags: dict[int, tuple[frozenset[str], str | None]]  # local id -> (tags, explicit char)
+    tags: dict[int, _TileInfo]  # by local id
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,7 @@ class _TiledMap:
     tilesets: list[_TiledTileset]
 
 
-def _tile_tags(props: Mapping[str, Any], kind: str | None, where: str) -> tuple[frozenset[str], str | None]:
+def _tile_tags(props: Mapping[str, Any], kind: str | None, where: str) -> _TileInfo:
     tags: set[str] = set()
     raw = props.get("tags")
     if raw is not None:
@@ -78,7 +88,23 @@ def _tile_tags(props: Mapping[str, Any], kind: str | None, where: str) -> tuple[
     char = props.get("char")
     if char is not None and (not isinstance(char, str) or len(char) != 1 or char.isspace()):
         raise ContentError(f"{where}: property \"char\" must be one visible character")
-    return frozenset(tags or {"passable"}), char
+    return _TileInfo(frozenset(tags or {"passable"}), char, *_tile_look(props, where))
+
+
+def _tile_look(props: Mapping[str, Any], where: str) -> tuple[str | None, str | None]:
+    """The tile's ``name`` and ``color`` properties; a Tiled colour is #AARRGGBB or #RRGGBB."""
+    name, color = props.get("name"), props.get("color")
+    if name is not None and (not isinstance(name, str) or not name.strip() or not name.isprintable()):
+        raise ContentError(f"{where}: property \"name\" must be non-empty printable text")
+    if color is None:
+        return name, None
+    opaque = "#" + color[3:] if isinstance(color, str) and len(color) == 9 else color  # previews have no alpha
+    try:
+        parse_color(opaque, where, "")
+    except ContentError:
+        raise ContentError(f"{where}: property \"color\" must be a Tiled colour such as \"#ff5a9e3a\", "
+                           f"got {color!r}") from None
+    return name, opaque.lower()
 
 
 def _xml(path: Path) -> ElementTree.Element:
@@ -268,21 +294,21 @@ def _one_layer(layers: list[Any], where: str) -> Any:
     return layers[0]
 
 
-def _gid_tags(tiled: _TiledMap, where: str) -> dict[int, tuple[frozenset[str], str | None]]:
+def _gid_tags(tiled: _TiledMap, where: str) -> dict[int, _TileInfo]:
     """Tags of every gid the map uses (0 is the empty tile)."""
     if not tiled.tilesets and (tiled.gids > 0).any():
         raise ContentError(f"{where}: the map has tiles but no tileset")
     starts = sorted(tiled.tilesets, key=lambda t: t.firstgid)
-    result: dict[int, tuple[frozenset[str], str | None]] = {}
+    result: dict[int, _TileInfo] = {}
     for gid in np.unique(tiled.gids).tolist():
         if gid == 0:
-            result[0] = (frozenset({"empty", "passable"}), None)
+            result[0] = _TileInfo(frozenset({"empty", "passable"}), None)
             continue
         owner = next((t for t in reversed(starts) if t.firstgid <= gid), None)
         local = gid - owner.firstgid if owner else -1
         if owner is None or (owner.count is not None and local >= owner.count):
             raise ContentError(f"{where}: gid {gid} belongs to no tileset")
-        result[gid] = owner.tags.get(local, (frozenset({"passable"}), None))
+        result[gid] = owner.tags.get(local, _TileInfo(frozenset({"passable"}), None))
     return result
 
 
@@ -303,6 +329,21 @@ def _assign_chars(tag_sets: dict[frozenset[str], str | None], where: str) -> dic
     return chars
 
 
+def _identity(per_map: list[dict[int, _TileInfo]], chars: dict[frozenset[str], str]) -> dict[str, Any]:
+    """Legend ``names`` / ``colors`` by char from the tiles' properties: the first given for
+    each tag set; a name two tag sets share is left out (tile names must be unique)."""
+    names: dict[str, str] = {}
+    colors: dict[str, str] = {}
+    for info in (info for gid_tags in per_map for info in gid_tags.values()):
+        if info.name is not None:
+            names.setdefault(chars[info.tags], info.name)
+        if info.color is not None:
+            colors.setdefault(chars[info.tags], info.color)
+    shared = {name for name in names.values() if list(names.values()).count(name) > 1}
+    names = {char: name for char, name in names.items() if name not in shared}
+    return {key: value for key, value in (("names", names), ("colors", colors)) if value}
+
+
 def load_tiled(folder: Path) -> LevelCorpus:
     """The levels of a folder of Tiled maps, over one tileset built from their tile tags."""
     files = _files(folder, TILED_MAP_SUFFIXES)
@@ -310,7 +351,7 @@ def load_tiled(folder: Path) -> LevelCorpus:
     per_map = [_gid_tags(m, f"'{f}'") for f, m in zip(files, maps)]
     tag_sets: dict[frozenset[str], str | None] = {}
     for gid_tags in per_map:
-        for tags, char in gid_tags.values():
+        for tags, char, *_ in gid_tags.values():
             if tag_sets.get(tags) is None:
                 tag_sets[tags] = char
             elif char is not None and tag_sets[tags] != char:
@@ -318,8 +359,8 @@ def load_tiled(folder: Path) -> LevelCorpus:
                                    f"{tag_sets[tags]!r} and {char!r}")
     chars = _assign_chars(tag_sets, f"'{folder}'")
     legend = {"tiles": {c: sorted(tags) for tags, c in sorted(chars.items(), key=lambda kv: kv[1])},
-              "view": "top-down"}
-    tileset = build_tileset(legend)
+              **_identity(per_map, chars), "view": "top-down"}
+    tileset = build_tileset(legend, f"'{folder}'")
     tile_tags = [frozenset(legend["tiles"][t.char]) for t in tileset]
     index = {t.char: i for i, t in enumerate(tileset)}
     levels = []

@@ -8,9 +8,11 @@ Layout of an export folder::
 
 Tile properties follow the project's Tiled reader (``procgen.datasets.levels``): ``char``
 (the tile's VGLC char), ``tags`` (``passable`` or ``solid``, then the tile's name),
-``walkable`` (bool) and ``name``; so ``load_corpus(folder, format="tiled")`` reads an export
-back to the same tiles. Spawn and goal are point objects; rivers are polylines traced from
-the river tiles. Files declare Tiled format 1.8, which Tiled 1.8 and later open.
+``walkable`` (bool), ``name`` and ``color`` (a Tiled colour property: the tile's preview
+colour), so grass and road are told apart in Tiled, and ``load_corpus(folder,
+format="tiled")`` reads an export back to the same tiles. Spawn and goal are point objects;
+rivers are polylines traced from the river tiles. Files declare Tiled format 1.8, which
+Tiled 1.8 and later open.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 from PIL import Image
 
 from procgen.content import Tile, TileMap
+from procgen.datasets.legend import color_hex
 from procgen.datasets.levels import BLOCKING_TAGS
 from procgen.export.previews import png_bytes
 from procgen.export.river_trace import river_polylines
@@ -49,8 +52,13 @@ def tile_properties(tile: Tile) -> list[tuple[str, str, Any]]:
     # A walkable tile named like a blocking tag ("water") keeps its name out of the tags,
     # or the reader would see walkable=true contradict them.
     tags = [walk_tag] if tile.walkable and tile.name in BLOCKING_TAGS else [walk_tag, tile.name]
-    return [("char", "string", tile.char), ("name", "string", tile.name),
-            ("tags", "string", ",".join(tags)), ("walkable", "bool", tile.walkable)]
+    return [("char", "string", tile.char), ("color", "color", tiled_color(tile.color)),
+            ("name", "string", tile.name), ("tags", "string", ",".join(tags)), ("walkable", "bool", tile.walkable)]
+
+
+def tiled_color(color: tuple[int, int, int]) -> str:
+    """``#AARRGGBB``, opaque: how Tiled writes a colour property."""
+    return "#ff" + color_hex(color)[1:]
 
 
 @lru_cache(maxsize=8)

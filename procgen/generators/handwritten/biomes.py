@@ -61,10 +61,14 @@ def classify(height: np.ndarray, moisture: np.ndarray, bands: BiomeBands) -> np.
 
 
 def overworld_legend() -> dict[str, object]:
-    """A VGLC legend for the overworld tiles: water blocks, mountains are solid, the rest passable."""
+    """A VGLC legend for the overworld tiles: water blocks, mountains are solid, the rest passable;
+    with each tile's name and colour, so levels learned from it still tell grass from road."""
+    from procgen.datasets.legend import tileset_identity  # only the corpus export needs datasets
+
     def tags(tile: Tile) -> list[str]:
         if tile.name in ("deep water", "water", "river"):
             return ["water", tile.name]
         return ["passable", tile.name] if tile.walkable else ["solid", tile.name]
 
-    return {"tiles": {tile.char: tags(tile) for tile in OVERWORLD_TILES}, "view": "top-down"}
+    return {"tiles": {tile.char: tags(tile) for tile in OVERWORLD_TILES}, **tileset_identity(OVERWORLD_TILES),
+            "view": "top-down"}

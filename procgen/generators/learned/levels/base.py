@@ -33,6 +33,7 @@ from torch import nn
 
 from procgen.assets import model_folder
 from procgen.content import Tile, TileMap
+from procgen.datasets.legend import identity_entries
 from procgen.datasets.levels import VIEWS, LevelCorpus, build_tileset, load_corpus
 from procgen.errors import CheckpointError, ContentError, ParameterError
 from procgen.fileio import parse_json
@@ -98,7 +99,8 @@ class LearnedLevel(TorchGenerator[TileMap]):
         if len(tileset) != self.config.tiles:
             raise CheckpointError(f"the legend has {len(tileset)} tiles but the model was built for "
                                   f"{self.config.tiles}")
-        self.legend: dict[str, Any] = {"tiles": dict(legend["tiles"]), "view": self.config.view}
+        self.legend: dict[str, Any] = {"tiles": dict(legend["tiles"]), **identity_entries(legend),
+                                       "view": self.config.view}  # names, colours travel with the weights
         self.tileset: tuple[Tile, ...] = tileset
         blocked = torch.zeros(len(tileset), dtype=torch.bool)
         for marker in marker_ids(tileset, self.legend).values():
