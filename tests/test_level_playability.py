@@ -99,11 +99,6 @@ def test_repair_with_an_unwalkable_floor_is_refused():
         repair(level("S#G"), floor=1)
 
 
-def test_side_view_repair_is_not_implemented():
-    with pytest.raises(ParameterError, match="side-view"):
-        repair(level("S#G"), view="side-view")
-
-
 def test_bad_view_and_level():
     with pytest.raises(ParameterError):
         reachable(level("S.G"), view="isometric")
@@ -111,28 +106,36 @@ def test_bad_view_and_level():
         reachable(np.zeros((3, 3), dtype=int))  # type: ignore[arg-type]
 
 
-# Side view: '#' is solid ground, '.' is air; falling out of the map bottom loses.
+# Side view: '#' is solid ground, '.' is air; falling out of the map bottom loses. The jump
+# model (procgen.levels.jumps): rise up to jump_height rows, hang, fall; one column per step.
 
-def gap_level(gap: int) -> TileMap:
+def gap_level(gap: int, air_rows: int = 6) -> TileMap:
     air = "." * (3 + gap + 3)
     ground = "###" + "." * gap + "###"
-    rows = [air] * 6 + [ground, ground]
+    rows = [air] * air_rows + [ground, ground]
     grid = "\n".join(rows)
-    return level(grid, spawn=(5, 1), goal=(5, 3 + gap + 1))
+    return level(grid, spawn=(air_rows - 1, 1), goal=(air_rows - 1, 3 + gap + 1))
 
 
-@pytest.mark.parametrize("gap, ok", [(1, True), (3, True), (4, False), (5, False)])
-def test_side_view_gap_jump(gap, ok):
-    lv = gap_level(gap)
-    assert is_playable(lv, view="side-view", jump_across=4) is ok
+@pytest.mark.parametrize("across, gap, ok", [(10, 1, True), (10, 9, True), (10, 10, False), (8, 7, True),
+                                             (8, 8, False), (12, 11, True), (12, 12, False)])
+def test_side_view_gap_jump_carries_jump_across_columns(across, gap, ok):
+    assert is_playable(gap_level(gap), view="side-view", jump_height=4, jump_across=across) is ok
+
+
+def test_a_low_ceiling_shortens_the_jump():
+    # With one row of air the player cannot rise, so only the hang carries it: 10 - 2 * 4 columns.
+    assert is_playable(gap_level(1, air_rows=1), view="side-view", jump_height=4, jump_across=10)
+    assert not is_playable(gap_level(3, air_rows=1), view="side-view", jump_height=4, jump_across=10)
+    assert is_playable(gap_level(3, air_rows=1), view="side-view", jump_height=4, jump_across=12)
 
 
 def test_side_view_pit_is_lethal_unless_the_bottom_is_floor():
-    lv = gap_level(5)  # the pit is 2 deep, so with a floor there the player climbs out
+    lv = gap_level(12)  # the pit is 2 deep, so with a floor there the player climbs out
     assert not is_playable(lv, view="side-view")
     assert is_playable(lv, view="side-view", floor_at_bottom=True)
     mask = reachable(lv, view="side-view")
-    assert mask[:, 3:8].any() and not mask[:, 9:].any()  # falls into the pit, never lands
+    assert mask[:, 3:15].any() and not mask[-2:, 15:].any()  # falls into the pit, never lands beyond
 
 
 def ledge_level(height: int) -> TileMap:
@@ -148,19 +151,19 @@ def test_side_view_ledge_height(height, ok):
     assert is_playable(ledge_level(height), view="side-view", jump_height=4) is ok
 
 
-def test_side_view_falls_and_mid_air_spawn():
+def test_side_view_falls_drift_one_column_per_row():
     lv = level("""
 S....
 ###..
 .....
 ....G
 #####""")
-    # The spawn ledge's end drops the player to the floor, where it walks to the goal.
-    assert is_playable(lv, view="side-view", jump_height=0, jump_across=1)
+    # Walking off the spawn ledge drops the player to the floor, where it walks to the goal.
+    assert is_playable(lv, view="side-view", jump_height=0, jump_across=0)
     mid_air = level(".....\n.....\n....G\n#####", spawn=(0, 0))
-    mask = reachable(mid_air, view="side-view", jump_height=0, jump_across=1)
-    assert mask[:3, 0].all()  # the fall from the spawn
-    assert mask[2].all() and not mask[1, 1:].any()  # walking only, no jumps
+    mask = reachable(mid_air, view="side-view", jump_height=0, jump_across=0)
+    assert mask[0, 0] and mask[1, :2].all() and not mask[1, 2:].any()  # a fall drifts a column a row
+    assert mask[2].all() and not mask[0, 1:].any()  # walking, no jumps
 
 
 def test_side_view_walls_block_walking_but_not_jumping():
@@ -169,7 +172,7 @@ def test_side_view_walls_block_walking_but_not_jumping():
 .....
 S.#.G
 #####""")
-    assert not is_playable(lv, view="side-view", jump_height=0)
+    assert not is_playable(lv, view="side-view", jump_height=0, jump_across=0)
     assert is_playable(lv, view="side-view", jump_height=1, jump_across=2)
     # A low ceiling above the wall stops the jump.
     capped = level("""
@@ -177,4 +180,27 @@ S.#.G
 ###..
 S.#.G
 #####""")
-    assert not is_playable(capped, view="side-view", jump_height=4, jump_across=4)
+    assert not is_playable(capped, view="side-view")
+
+
+def test_no_slipping_between_blocks_that_touch_at_a_corner():
+    open_top = level("""
+.....
+.....
+S#..G
+#####""")
+    assert is_playable(open_top, view="side-view", jump_height=1, jump_across=2)
+    # A block above the spawn and one beside it touch (1, 1)'s corner: no diagonal between them.
+    sealed = level("""
+.....
+#....
+S#..G
+#####""")
+    assert not is_playable(sealed, view="side-view", jump_height=1, jump_across=2)
+
+
+def test_jump_across_must_cover_the_rise_and_the_fall():
+    with pytest.raises(ParameterError, match="jump_across"):
+        reachable(gap_level(1), view="side-view", jump_height=4, jump_across=7)
+    with pytest.raises(ParameterError, match="jump_height"):
+        reachable(gap_level(1), view="side-view", jump_height=-1)

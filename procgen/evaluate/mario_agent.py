@@ -50,7 +50,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from procgen.errors import ParameterError, ProcgenError, shown
 
@@ -82,6 +82,16 @@ _LEVEL_WIDTHS = (
         "1-1 1-2 1-3 2-1 3-1 3-3 4-1 4-2 5-1 5-3 6-1 6-2 6-3 7-1 8-1".split(),
         (202, 158, 150, 197, 197, 149, 222, 187, 198, 150, 184, 215, 165, 176, 373))])
 _DROPPED = 4
+# The tags of VGLC's Super Mario Bros legend (smb.json) for the tiles of mario-gpt's levels,
+# with the view VGLC leaves implicit.
+SMB_LEGEND: dict[str, Any] = {"view": "side-view", "tiles": {
+    "X": ["solid", "ground"], "S": ["solid", "breakable"], "-": ["passable", "empty"],
+    "?": ["solid", "question block", "full question block"],
+    "Q": ["solid", "question block", "empty question block"], "E": ["enemy", "damaging", "hazard", "moving"],
+    "<": ["solid", "top-left pipe", "pipe"], ">": ["solid", "top-right pipe", "pipe"],
+    "[": ["solid", "left pipe", "pipe"], "]": ["solid", "right pipe", "pipe"],
+    "o": ["coin", "collectable", "passable"], "B": ["cannon top", "cannon", "solid", "hazard"],
+    "b": ["cannon bottom", "cannon", "solid"]}}
 
 
 class MarioAgentError(ProcgenError):

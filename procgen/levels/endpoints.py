@@ -7,7 +7,8 @@ that every model (and every evaluation of a corpus) shares, so playability figur
   walkable cell nearest the middle of the east edge (Euclidean distance in cells, ties
   broken in row-major order). A level is then playable when it can be crossed west to east.
 - side-view: the same anchors on the bottom row (a platformer runs left to right), among
-  standable cells (passable with solid below) where there are any.
+  standable cells (passable with solid below; the bottom edge is a pit) where there are
+  any: in the real Super Mario Bros levels that is the ground at the left and right ends.
 
 Tiles tagged ``spawn`` / ``goal`` (VGLC's ``S`` and ``G``) are markers, not terrain: models
 never draw them; :func:`place_endpoints` writes them at the chosen cells.
@@ -50,7 +51,7 @@ def endpoint_cells(walkable: np.ndarray, view: str = "top-down") -> tuple[Cell |
     h, w = walkable.shape
     candidates = walkable
     if view == "side-view":
-        below = np.vstack([~walkable[1:], np.ones((1, w), dtype=bool)])
+        below = np.vstack([~walkable[1:], np.zeros((1, w), dtype=bool)])  # the bottom edge is a pit
         standable = walkable & below
         candidates = standable if standable.any() else walkable
         anchors = ((h - 1, 0.0), (h - 1, w - 1.0))
