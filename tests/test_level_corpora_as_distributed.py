@@ -13,6 +13,7 @@ from procgen.cli.main import main
 from procgen.datasets.levels import infer_view, load_corpus
 from procgen.errors import ContentError
 from procgen.generators.learned.levels.data import grown_to, side_view_window, windows
+from procgen.levels.pipes import broken_pipes, mirror_ids, pipe_roles
 
 # The VGLC Super Mario Bros legend's shape (a few of its tiles), with no "view" key.
 SMB_LEGEND = {"tiles": {"X": ["solid", "ground"], "S": ["solid", "breakable"], "-": ["passable", "empty"],
@@ -95,6 +96,20 @@ def test_side_view_windows_span_the_level_height_and_keep_gravity(tmp_path: Path
     ground = corpus.tileset.index(next(t for t in corpus.tileset if t.char == "X"))
     # Mirrored left-right only: the ground is always at the bottom, never at the top or sides.
     assert (x[:, -1] == ground).mean() > 0.8 and (x[:, 0] == ground).mean() == 0.0
+
+
+def test_a_mirrored_pipe_is_still_a_pipe(tmp_path: Path) -> None:
+    corpus = load_corpus(write_smb(tmp_path / "smb"))
+    grids = grown_to([level.tiles for level in corpus.levels], 16)
+    air = np.array([t.walkable for t in corpus.tileset])
+    roles = pipe_roles(corpus.tileset)
+    x = windows(grids, 16, 4, view="side-view", augment=True, mirror=mirror_ids(corpus.tileset)).numpy()
+    mirrored = x[len(x) // 2:]
+    assert np.isin(mirrored, roles.ids).any()
+    assert all(broken_pipes(w[:14], roles, air=air) == 0 for w in mirrored if not np.isin(w[:, [0, -1]], roles.ids).any())
+    # Flipped without swapping the halves, the same windows would hold "><" pipes.
+    bare = windows(grids, 16, 4, view="side-view", augment=True).numpy()[len(x) // 2:]
+    assert sum(broken_pipes(w[:14], roles, air=air) for w in bare) > 0
 
 
 @pytest.mark.slow

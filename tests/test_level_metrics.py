@@ -8,7 +8,7 @@ from PIL import Image
 
 from procgen.content import Tile, TileMap
 from procgen.errors import ContentError, ParameterError
-from procgen.evaluate.level_metrics import (diversity, expressive_range, expressive_range_png,
+from procgen.evaluate.level_metrics import (copied_share, diversity, expressive_range, expressive_range_png,
                                             independent_tiles, novelty, pattern_kl, playability_rate)
 
 TILES = (Tile("floor", (200, 200, 200), ".", True), Tile("wall", (50, 50, 50), "#", False))
@@ -130,3 +130,16 @@ def test_playability_rate_and_expressive_range(tmp_path):
         expressive_range_png({}, str(path))
     with pytest.raises(ParameterError):
         playability_rate([corridor(False)], view="isometric")
+
+
+def test_copied_share_counts_full_height_windows_found_in_training():
+    rng = np.random.default_rng(3)
+    training = [rng.integers(0, 2, (5, 30)) for _ in range(3)]
+    copy = training[1][:, 4:20]  # 16 columns: 3 windows of 14, all copied
+    fresh = 1 - copy  # every window differs from training
+    assert copied_share([copy], training, 14) == 1.0
+    assert copied_share([fresh], training, 14) == 0.0
+    # 32 columns give 19 windows; only the 3 inside the copy are found in training.
+    assert copied_share([np.concatenate([copy, fresh], axis=1)], training, 14) == pytest.approx(3 / 19)
+    with pytest.raises(ParameterError, match="one height"):
+        copied_share([copy[:4]], training, 14)

@@ -175,6 +175,26 @@ def novelty(levels: Sequence[Level], training_windows: Sequence[Level]) -> Level
     return LevelNovelty(nearest, float((nearest == 0).mean()))
 
 
+def copied_share(levels: Sequence[Level], training: Sequence[Level], width: int) -> float:
+    """Share of the full-height, ``width``-column windows of ``levels`` that occur verbatim
+    in ``training`` (all levels of one height): how much of a level is a copy. Compare a
+    model's figure with that of held-out real levels, which copy common stretches too."""
+    grids, train = _levels(levels, "levels"), _levels(training, "training")
+    heights = {g.shape[0] for g in grids + train}
+    if len(heights) != 1:
+        raise ParameterError(f"copied_share compares levels of one height, got heights {sorted(heights)}")
+    (h,) = heights
+    def columns(sets: list[np.ndarray]) -> np.ndarray:
+        parts = [sliding_window_view(g, (h, width)).reshape(-1, h * width) for g in sets if g.shape[1] >= width]
+        if not parts:
+            raise ParameterError(f"no level is {width} columns wide")
+        return np.concatenate(parts)
+    mine, known = columns(grids), np.unique(columns(train), axis=0)
+    _, inverse = np.unique(np.concatenate([known, mine]), axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    return float(np.isin(inverse[len(known):], inverse[:len(known)]).mean())
+
+
 def _route_linearity(level: TileMap) -> float:
     """Manhattan spawn-goal distance / shortest 4-neighbour walkable route, NaN if none."""
     if level.spawn is None or level.goal is None:

@@ -50,6 +50,9 @@ _ENTRIES = (
                  f"{_HANDWRITTEN}.downhill"),
     CatalogEntry("river/meander", "hand-written", "RiverPath",
                  "a river whose turns persist (AR(1) curvature), so it swings in smooth bends", f"{_HANDWRITTEN}.meander"),
+    CatalogEntry("level/columns", "learned", "TileMap",
+                 "platformer levels column by column: each column a whole slice of a training level, "
+                 "chosen by an MLP over the columns before it; pipes kept whole", f"{_LEARNED}.levels.columns"),
     CatalogEntry("level/conditional", "learned", "TileMap",
                  "a conditional VAE mapping given level parameters (shares of tags such as water or forest) "
                  "to a level of any size", f"{_LEARNED}.levels.conditional"),

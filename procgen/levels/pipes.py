@@ -61,6 +61,17 @@ def pipe_roles(tileset: Sequence[Tile]) -> PipeRoles | None:
     return PipeRoles(**found) if len(found) == len(_ROLE_TAGS) else None
 
 
+def mirror_ids(tileset: Sequence[Tile]) -> np.ndarray:
+    """(T,) the tile each tile becomes in a left-right mirror image: pipe halves swap sides, so a
+    mirrored ``<>`` is still ``<>`` and not ``><``; every other tile stays itself."""
+    table = np.arange(len(tileset))
+    roles = pipe_roles(tileset)
+    if roles is not None:
+        for a, b in ((roles.top_left, roles.top_right), (roles.left, roles.right)):
+            table[a], table[b] = b, a
+    return table
+
+
 def _right_of(grid: np.ndarray) -> np.ndarray:
     """(H, W) the tile right of each cell; -1 past the edge."""
     return np.concatenate([grid[:, 1:], np.full((grid.shape[0], 1), -1)], axis=1)
@@ -99,6 +110,17 @@ def _air_lookup(tileset_size: int, air: int | np.ndarray) -> np.ndarray:
     lookup = np.zeros(tileset_size, dtype=bool)
     lookup[air] = True
     return lookup
+
+
+def column_defects(columns: np.ndarray, roles: PipeRoles | None, *, air: int | np.ndarray) -> np.ndarray:
+    """(V,) bool: which columns (V, H) hold a pipe body with air right above or below it, a
+    defect no neighbouring column can mend."""
+    if roles is None:
+        return np.zeros(len(columns), dtype=bool)
+    grid = np.asarray(columns).T  # (H, V): each column as it stands in a level
+    lookup = _air_lookup(int(max(grid.max(), *roles.ids)) + 1, air)
+    found = _defects(grid, roles, lookup)
+    return (found["hanging"] | found["topless"]).any(axis=0)
 
 
 def broken_pipes(tiles: np.ndarray, roles: PipeRoles | None, *, air: int | np.ndarray) -> int:

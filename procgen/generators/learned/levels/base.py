@@ -11,7 +11,8 @@ a level never depends on the batch it was in or the machine's core count.
 Every level then gets spawn and goal by the shared rule of ``procgen.levels.endpoints``.
 ``generate`` draws up to ``draws`` levels from the seed's stream and returns the first
 that is playable as drawn (generate and test); when none is, it returns the first with
-the minimal repair of ``procgen.levels.playability`` (``repair=True``, top-down views), so
+the repair of ``procgen.levels.playability`` (``repair=True``; side-view: gaps filled, walls
+lowered, pipes completed), so
 ``generate`` returns playable levels. ``repair=False`` returns the unedited draw;
 ``draws=1, repair=False`` is the model's first draw alone.
 
@@ -41,6 +42,7 @@ from procgen.generators.config import GeneratorConfig, param
 from procgen.generators.learned.core import LearnedConfig, TorchGenerator, training_stream
 from procgen.generators.learned.levels.data import grown_to, side_view_window, split_corpus, terrain, windows
 from procgen.levels.endpoints import marker_ids, place_endpoints
+from procgen.levels.pipes import mirror_ids
 from procgen.levels.playability import is_playable, repair
 from procgen.seeding import make_rng
 
@@ -54,7 +56,7 @@ class LearnedLevelConfig(LearnedConfig):
     width: int = param(64, "columns of a generated level (set by fit to the corpus's widest level)", ge=4, le=1024)
     height: int = param(64, "rows of a generated level (set by fit to the corpus's tallest level)", ge=4, le=1024)
     repair: bool = param(True, "place spawn and goal and repair the level so the goal is reachable "
-                               "(top-down); false gives the raw level the model drew")
+                               "(side-view: also complete broken pipes); false gives the raw level the model drew")
     draws: int = param(8, "levels drawn per seed until one is playable as drawn (generate and test); "
                           "1 = the model's first draw only", ge=1, le=64)
     tiles: int = param(8, "tile kinds in the corpus legend; set by fit (must match the weights)", ge=2, le=64)
@@ -153,7 +155,8 @@ class LearnedLevel(TorchGenerator[TileMap]):
         parts = {split: terrain(levels, corpus) for split, levels in split_corpus(corpus).items()}
         if c.view == "side-view":
             parts = {split: grown_to(grids, c.window) for split, grids in parts.items()}
-        train_x = windows(parts["train"], c.window, c.stride, view=c.view, augment=c.augment)
+        train_x = windows(parts["train"], c.window, c.stride, view=c.view, augment=c.augment,
+                          mirror=mirror_ids(corpus.tileset))
         if len(train_x) > c.max_windows:  # a seeded subsample: large corpora train in bounded time
             rng = make_rng(training_stream(c.seed, "subsample"))
             keep = np.sort(rng.permutation(len(train_x))[:c.max_windows])
@@ -175,12 +178,13 @@ class LearnedLevel(TorchGenerator[TileMap]):
         for _ in range(c.draws):
             level = self._draw(rng)
             if is_playable(level, view=c.view):
-                return level
+                # A side-view draw can be playable with a broken pipe: repair completes it.
+                return repair(level, view=c.view) if c.repair and c.view == "side-view" else level
             if first is None:
                 first = level
         assert first is not None  # draws >= 1
-        if c.repair and c.view == "top-down":
-            return repair(first)
+        if c.repair:
+            return repair(first, view=c.view)
         return first
 
     def _draw(self, rng: np.random.Generator) -> TileMap:

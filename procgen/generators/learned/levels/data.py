@@ -91,17 +91,19 @@ def side_view_window(grids: Sequence[np.ndarray]) -> int:
     return max(8, -(-max(g.shape[0] for g in grids) // 4) * 4)
 
 
-def _symmetries(windows: np.ndarray, view: str) -> np.ndarray:
+def _symmetries(windows: np.ndarray, view: str, mirror: np.ndarray | None) -> np.ndarray:
     """(N, k, k) windows with their dihedral images (top-down, 8x) or mirror images (side-view, 2x:
-    gravity points down, so a side view is never rotated or turned upside down)."""
+    gravity points down, so a side view is never rotated or turned upside down). ``mirror``
+    (T,) maps each tile to its mirror image (a pipe's left half to its right half)."""
     if view == "side-view":
-        return np.concatenate([windows, windows[:, :, ::-1]])
+        flipped = windows[:, :, ::-1]
+        return np.concatenate([windows, flipped if mirror is None else mirror[flipped]])
     rotations = [np.rot90(windows, r, axes=(1, 2)) for r in range(4)]
     return np.concatenate(rotations + [r[:, :, ::-1] for r in rotations])
 
 
 def windows(grids: Sequence[np.ndarray], size: int, stride: int, *, view: str = "top-down",
-            augment: bool = False) -> torch.Tensor:
+            augment: bool = False, mirror: np.ndarray | None = None) -> torch.Tensor:
     """(N, size, size) int64 tensor: every ``size`` window of every grid at ``stride``, the
     last row and column of windows always included so each grid's edges are seen."""
     parts = []
@@ -119,7 +121,7 @@ def windows(grids: Sequence[np.ndarray], size: int, stride: int, *, view: str = 
                              f"{smallest[0]}x{smallest[1]}); set a smaller window, e.g. --set window=8")
     stacked = np.concatenate(parts)
     if augment:
-        stacked = _symmetries(stacked, view)
+        stacked = _symmetries(stacked, view, mirror)
     return torch.from_numpy(np.ascontiguousarray(stacked))
 
 

@@ -1,0 +1,154 @@
+"""Learned platformers on the field's standard corpus: Super Mario Bros as VGLC ships it.
+
+    python benchmarks/bench_smb.py [--models columns,transformer] [--levels 40] [--out runs/bench-smb]
+
+The 36 real 14 x 200 pieces of mario-gpt's SMB string go into two VGLC folders (legend
+``smb.json``, no view): 28 to train on, 8 held out (``procgen.evaluate.smb``). Each model
+trains through the command a user runs, ``procgen train level/<model> --data TRAIN --out
+RUN``, with no flags. Then ``--levels`` levels from seeds 0.. (``generate``, as a user gets
+them) are measured beside the 8 held-out real levels:
+
+- the Mario AI Framework's A* agent (``procgen.evaluate.mario_agent``): wins and mean
+  completion, generated and real levels interleaved in one batch so both see the same load;
+- tile-pattern KL (2x2, 3x3, 4x4 mean) to the held-out levels, against the floor
+  KL(held-out || training levels);
+- broken pipes (``procgen.levels.pipes``), copied 14-column windows (share found verbatim
+  in the training levels) beside the held-out levels' share, and ms per level.
+
+Targets (issue 14): completion and wins >= the real held-out levels', KL <= 1.5 x floor,
+0 broken pipes, copies <= the held-out share, <= 100 ms per level. Results go to
+``OUT/results.json`` and ``docs/report/smb/README.md`` with a picture of generated levels
+(the real levels stay out of the repository: they are Nintendo's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import procgen
+from procgen.datasets.levels import load_corpus
+from procgen.evaluate.level_metrics import copied_share, pattern_kl
+from procgen.evaluate.level_report import samples_png
+from procgen.evaluate.mario_agent import play_many, summary
+from procgen.evaluate.smb import smb_pieces, write_vglc
+from procgen.levels.pipes import broken_pipes, pipe_roles
+
+REPORT = Path(__file__).resolve().parents[1] / "docs" / "report" / "smb"
+
+
+def train(model: str, data: Path, out: Path) -> float:
+    """Seconds ``procgen train level/<model>`` took; an existing run folder is reused."""
+    if (out / "model.json").exists():
+        return json.loads((out / "training" / "training.json").read_text())["seconds"]
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "procgen", "train", f"level/{model}", "--data", str(data),
+                    "--out", str(out), "--quiet"], check=True)
+    return time.perf_counter() - start
+
+
+def rows_of(level: Any) -> list[str]:
+    return ["".join(level.tileset[i].char for i in row) for row in level.tiles]
+
+
+def measure(name: str, run: Path, levels: int) -> tuple[list[Any], dict[str, Any]]:
+    generator = procgen.get(str(run))
+    generator.generate(0)  # warm-up: the float64 copy of the network, lazy imports
+    start = time.perf_counter()
+    made = [generator.generate(seed) for seed in range(levels)]
+    ms = 1000 * (time.perf_counter() - start) / levels
+    raw = generator.with_params(repair=False, draws=1)
+    first = [raw.generate(seed) for seed in range(levels)]
+    air = np.array([t.walkable for t in generator.tileset])
+    roles = pipe_roles(generator.tileset)
+    return made, {"model": name, "ms_per_level": ms,
+                  "broken_pipes": sum(broken_pipes(lv.tiles, roles, air=air) for lv in made),
+                  "broken_pipes_raw": sum(broken_pipes(lv.tiles, roles, air=air) for lv in first)}
+
+
+def agent(levels_by_set: dict[str, list[list[str]]]) -> dict[str, Any]:
+    """Agent summaries per set, all levels played in one interleaved batch."""
+    order = [(name, i) for i in range(max(map(len, levels_by_set.values())))
+             for name in levels_by_set if i < len(levels_by_set[name])]
+    results = play_many([levels_by_set[name][i] for name, i in order], workers=2)
+    out = {}
+    for name in levels_by_set:
+        mine = [r for (n, _), r in zip(order, results) if n == name]
+        s = summary(mine)
+        out[name] = {"wins": s.wins, "levels": s.levels, "win_rate": s.win_rate,
+                     "mean_completion": s.mean_completion, "killed": s.killed,
+                     "completion": [r.completion for r in mine]}
+    return out
+
+
+def report(results: dict[str, Any], models: list[str]) -> list[str]:
+    real = results["agent"]["held-out"]
+    lines = ["| set | agent wins | mean completion | pattern KL (x floor) | broken pipes (raw draws) | "
+             "copied 14-col windows | ms / level | training s |", "|---|---|---|---|---|---|---|---|",
+             f"| real held-out | {real['wins']}/{real['levels']} | {real['mean_completion']:.1%} | "
+             f"floor {results['kl_floor']:.3f} | {results['held_out_broken_pipes']} | "
+             f"{results['held_out_copied']:.1%} | | |"]
+    for m in models:
+        r, a = results[m], results["agent"][m]
+        lines.append(f"| level/{m} | {a['wins']}/{a['levels']} | {a['mean_completion']:.1%} | "
+                     f"{r['kl']:.3f} ({r['kl'] / results['kl_floor']:.2f}x) | {r['broken_pipes']} "
+                     f"({r['broken_pipes_raw']}) | {r['copied']:.1%} | {r['ms_per_level']:.0f} | "
+                     f"{r['training_s']:.0f} |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="columns", help="comma-separated level models to train and measure")
+    parser.add_argument("--levels", type=int, default=40, help="generated levels per model")
+    parser.add_argument("--out", type=Path, default=Path("runs/bench-smb"))
+    parser.add_argument("--no-report", action="store_true", help="do not write docs/report/smb")
+    args = parser.parse_args()
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    train_set, held_out_set = smb_pieces()
+    train_dir = write_vglc(args.out / "train", train_set)
+    held_dir = write_vglc(args.out / "held-out", held_out_set)
+    training, held_out = load_corpus(train_dir), load_corpus(held_dir)
+    air = np.array([t.walkable for t in training.tileset])
+    results: dict[str, Any] = {
+        "kl_floor": pattern_kl(training.levels, held_out.levels).mean,
+        "held_out_copied": copied_share(held_out.levels, training.levels, 14),
+        "held_out_broken_pipes": sum(broken_pipes(lv.tiles, pipe_roles(training.tileset), air=air)
+                                     for lv in held_out.levels)}
+    to_play: dict[str, list[list[str]]] = {"held-out": list(held_out_set.values())}
+    made_by_model = {}
+    for m in models:
+        run = args.out / f"run-{m}"
+        seconds = train(m, train_dir, run)
+        made, figures = measure(m, run, args.levels)
+        figures.update(training_s=seconds, kl=pattern_kl(made, held_out.levels).mean,
+                       copied=copied_share(made, training.levels, 14))
+        results[m] = figures
+        made_by_model[m] = made
+        to_play[m] = [rows_of(level) for level in made]
+        print(json.dumps(figures), flush=True)
+    results["agent"] = agent(to_play)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1))
+    lines = report(results, models)
+    print("\n".join(lines))
+    if not args.no_report:
+        REPORT.mkdir(parents=True, exist_ok=True)
+        gens = [(f"level/{m}", procgen.get(str(args.out / f"run-{m}"))) for m in models]
+        samples_png(gens, range(3)).save(REPORT / "samples.png")
+        (REPORT / "README.md").write_text("\n".join(
+            ["# Learned platformers on real Super Mario Bros levels", "",
+             f"`python benchmarks/bench_smb.py --models {','.join(models)} --levels {args.levels}`; "
+             "28 real 14 x 200 pieces to train on, 8 held out, the Mario AI Framework's A* agent.", "",
+             *lines, "", "Generated levels (seeds 0-2) of each model: `samples.png`. The real levels are "
+             "not pictured: they are Nintendo's and stay out of the repository.", ""]))
+
+
+if __name__ == "__main__":
+    main()

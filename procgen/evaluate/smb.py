@@ -1,0 +1,45 @@
+"""The field's standard platformer corpus as VGLC distributes it, built at run time.
+
+The real Super Mario Bros levels (Nintendo's) never ship with procgen: mario-gpt's wheel
+holds them as one 14-row string (:func:`procgen.evaluate.mario_agent.real_smb_corpus`),
+and :func:`write_vglc` writes 14 x 200 pieces of it into a folder exactly as the Video
+Game Level Corpus lays out its SMB folder: one ``.txt`` per level and a legend named
+``smb.json`` with no ``view`` key. The split is the issue's: 28 pieces to train on, 8 held
+out (every 9th piece from the 5th and from the 9th, so both games are held out).
+
+    >>> from procgen.evaluate.smb import smb_pieces, write_vglc
+    >>> train, held_out = smb_pieces()  # doctest: +SKIP
+    >>> write_vglc("smb-train", train)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from procgen.evaluate.mario_agent import SMB_LEGEND, pieces, real_smb_corpus
+from procgen.fileio import atomic_write
+
+WIDTH = 200
+HELD_OUT = frozenset(i for i in range(36) if i % 9 in (4, 8))
+
+
+def smb_pieces(width: int = WIDTH) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(training, held-out) pieces of the joined real corpus, name to 14 rows of ``width``."""
+    train, held_out = {}, {}
+    for i, rows in enumerate(pieces(real_smb_corpus(), width)):
+        (held_out if i in HELD_OUT else train)[f"smb-{i:02d}"] = rows
+    return train, held_out
+
+
+def write_vglc(folder: str | os.PathLike[str], levels: dict[str, list[str]]) -> Path:
+    """``levels`` as a VGLC folder: ``NAME.txt`` per level and ``smb.json`` (tags only, no view)."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    legend = {"tiles": SMB_LEGEND["tiles"]}  # as VGLC ships it: the view is left to the reader
+    atomic_write(out / "smb.json", lambda f: f.write(json.dumps(legend, indent=1).encode()))
+    for name, rows in levels.items():
+        text = "\n".join(rows) + "\n"
+        atomic_write(out / f"{name}.txt", lambda f, text=text: f.write(text.encode("ascii")))
+    return out

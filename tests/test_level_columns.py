@@ -1,0 +1,95 @@
+"""level/columns: platformers drawn as whole columns of the training levels, pipes kept whole."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import procgen
+from procgen.assets import assets_dir
+from procgen.datasets.levels import load_corpus
+from procgen.errors import ParameterError
+from procgen.generators.learned.levels.columns import ColumnLevel, pipe_rules, vocabulary
+from procgen.levels.pipes import broken_pipes, pipe_roles
+from procgen.levels.playability import is_playable
+
+PLATFORMER = assets_dir() / "levels" / "platformer-14"
+
+
+@pytest.fixture(scope="module")
+def trained() -> ColumnLevel:
+    return ColumnLevel().fit(PLATFORMER, epochs=3)
+
+
+def test_every_column_is_a_whole_column_of_the_training_data(trained: ColumnLevel) -> None:
+    vocab = trained.module.vocab.numpy()
+    known = {tuple(column) for column in vocab}
+    for seed in range(5):
+        level = trained.with_params(repair=False, draws=1).generate(seed)
+        assert level.shape == (14, trained.config.width)
+        assert all(tuple(column) in known for column in level.tiles.T)
+
+
+def test_no_draw_breaks_a_pipe(trained: ColumnLevel) -> None:
+    raw = trained.with_params(repair=False, draws=1, temperature=2.0)  # hot: rare columns come up too
+    air = np.array([t.walkable for t in trained.tileset])
+    roles = pipe_roles(trained.tileset)
+    assert roles is not None
+    levels = [raw.generate(seed) for seed in range(30)]
+    assert sum((np.isin(lv.tiles, roles.ids)).sum() for lv in levels) > 0  # pipes were drawn
+    assert all(broken_pipes(lv.tiles, roles, air=air) == 0 for lv in levels)
+
+
+def test_pipe_rules_pair_the_halves() -> None:
+    corpus = load_corpus(PLATFORMER)
+    vocab, _ = vocabulary([level.tiles for level in corpus.levels])
+    follows, first, last = pipe_rules(vocab, corpus.tileset)
+    roles = pipe_roles(corpus.tileset)
+    lefts = np.flatnonzero((vocab == roles.top_left).any(axis=1))
+    rights = np.flatnonzero((vocab == roles.top_right).any(axis=1))
+    assert lefts.size and rights.size
+    assert not first[rights].any() and not last[lefts].any()
+    # After a pipe's left column only right columns with the top at the same row may follow.
+    for a in lefts:
+        top_row = int(np.flatnonzero(vocab[a] == roles.top_left)[0])
+        assert (vocab[follows[a]][:, top_row] == roles.top_right).all()
+
+
+def test_the_sampling_fast_path_is_the_forward_pass(trained: ColumnLevel) -> None:
+    net = trained.module
+    with trained.inference():
+        net = trained.module
+        table = net.embeddings()
+        slots = net.first_layer(table)
+        border = net.vocab.shape[0]
+        rng = np.random.default_rng(0)
+        for _ in range(5):
+            context = [int(i) for i in rng.integers(0, border + 1, trained.config.context)]
+            full = net.logits(torch.tensor([context]), table)[0]
+            assert torch.allclose(full, net.step_logits(context, slots, table), atol=1e-12)
+
+
+def test_generated_levels_are_playable_and_stand_on_the_ground_at_both_ends(trained: ColumnLevel) -> None:
+    for seed in range(5):
+        level = trained.generate(seed)
+        assert is_playable(level, view="side-view")
+        assert level.spawn[1] <= 3 and level.goal[1] >= level.shape[1] - 4
+        below = level.tiles[level.spawn[0] + 1, level.spawn[1]]
+        assert not level.tileset[below].walkable
+
+
+def test_a_top_down_corpus_is_refused_by_name() -> None:
+    with pytest.raises(ParameterError, match="top-down"):
+        ColumnLevel().fit(assets_dir() / "levels" / "vglc-rooms", epochs=1)
+
+
+def test_the_height_is_the_corpus_column_height() -> None:
+    with pytest.raises(ParameterError, match="14 rows"):
+        procgen.get("level/columns", height=20).generate(0)
+
+
+def test_the_shipped_model_is_side_view_on_the_platformer_corpus() -> None:
+    generator = procgen.get("level/columns")
+    assert generator.config.view == "side-view" and generator.config.height == 14
+    assert is_playable(generator.generate("mossy-canyon"), view="side-view")
