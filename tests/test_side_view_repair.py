@@ -53,22 +53,22 @@ def test_fill_a_gap_with_the_fewest_ground_columns():
 
 
 def test_lower_a_wall_to_the_jump_height():
-    wall = ["-" * 9] * 2 + ["----S----"] * 6 + ["X" * 9]
+    wall = ["-" * 9] * 2 + ["----S----"] * 7 + ["X" * 9]
     lv = level("\n".join(wall))
-    assert not is_playable(lv, view="side-view")  # a wall 6 high against a jump of 4
+    assert not is_playable(lv, view="side-view")  # a wall 7 high against a jump of 5
     fixed = repair(lv, view="side-view")
     assert is_playable(fixed, view="side-view")
-    assert show(fixed).count("S") == 4 and (fixed.tiles != lv.tiles).sum() == 2
+    assert show(fixed).count("S") == 5 and (fixed.tiles != lv.tiles).sum() == 2
 
 
 def test_a_too_tall_pipe_is_lowered_whole():
-    rows = ["-" * 10] * 2 + ["----<>----"] + ["----[]----"] * 6 + ["X" * 10]
+    rows = ["-" * 10] * 2 + ["----<>----"] + ["----[]----"] * 7 + ["X" * 10]
     fixed = repair(level("\n".join(rows)), view="side-view")
     assert is_playable(fixed, view="side-view")
     text = show(fixed)
     assert broken_pipes(fixed.tiles, pipe_roles(TILES), air=AIR) == 0
     assert text.count("<") == 1 and text.count(">") == 1  # still one pipe, with its top lower
-    assert "<>" in text.splitlines()[5]
+    assert "<>" in text.splitlines()[5]  # the top moved down to 5 rows above the ground
 
 
 def test_complete_a_broken_pipe():

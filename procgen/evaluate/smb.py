@@ -18,8 +18,13 @@ import json
 import os
 from pathlib import Path
 
-from procgen.evaluate.mario_agent import SMB_LEGEND, pieces, real_smb_corpus
+import numpy as np
+
+from procgen.content import TileMap
+from procgen.datasets.levels import build_tileset
+from procgen.evaluate.mario_agent import SMB_LEGEND, padded, pieces, real_smb_corpus
 from procgen.fileio import atomic_write
+from procgen.levels.endpoints import place_endpoints
 
 WIDTH = 200
 HELD_OUT = frozenset(i for i in range(36) if i % 9 in (4, 8))
@@ -43,3 +48,12 @@ def write_vglc(folder: str | os.PathLike[str], levels: dict[str, list[str]]) -> 
         text = "\n".join(rows) + "\n"
         atomic_write(out / f"{name}.txt", lambda f, text=text: f.write(text.encode("ascii")))
     return out
+
+
+def as_tilemap(rows: list[str], pad: int = 3) -> TileMap:
+    """A level's rows as the TileMap the agent plays: ``pad`` columns of flat ground at both
+    ends (:func:`~procgen.evaluate.mario_agent.padded`), spawn and goal by the side-view rule."""
+    tileset = build_tileset(SMB_LEGEND)
+    lookup = {tile.char: i for i, tile in enumerate(tileset)}
+    grid = np.array([[lookup[c] for c in row] for row in padded(rows, pad)], dtype=np.int32)
+    return place_endpoints(grid, tileset, SMB_LEGEND, "side-view")
