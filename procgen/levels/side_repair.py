@@ -56,11 +56,14 @@ class _Level:
         depth = depth[(depth > 0) & (depth < solid.shape[0])]
         return int(np.bincount(depth).argmax()) if depth.size else 1
 
-    def frontier(self, tiles: np.ndarray, spawn: tuple[int, int], goal: tuple[int, int]) -> tuple[bool, int]:
-        """(goal reached, rightmost column the player stands on) for ``tiles``."""
+    def frontier(self, tiles: np.ndarray, spawn: tuple[int, int], goal: tuple[int, int]) -> tuple[bool, int, int]:
+        """(goal reached, rightmost column the player stands on, highest row it stands on there)."""
         states = reached_states(self.passable[tiles], spawn, self.jump, self.floor_at_bottom)
-        standing = np.flatnonzero(states[0].any(axis=0))
-        return bool(states[:, goal[0], goal[1]].any()), int(standing.max()) if standing.size else spawn[1]
+        standing = states[0]
+        columns = np.flatnonzero(standing.any(axis=0))
+        front = int(columns.max()) if columns.size else spawn[1]
+        rows = np.flatnonzero(standing[:, front])
+        return bool(states[:, goal[0], goal[1]].any()), front, int(rows.min()) if rows.size else spawn[0]
 
     def fill_gap(self, tiles: np.ndarray, col: int) -> np.ndarray | None:
         if not self.passable[tiles[-1, col]]:
@@ -111,12 +114,6 @@ def _candidates(fix: _Level, tiles: np.ndarray, front: int, stand_row: int) -> l
     return [c for c in out if c is not None]
 
 
-def _standing_row(fix: _Level, tiles: np.ndarray, spawn: tuple[int, int], col: int) -> int:
-    states = reached_states(fix.passable[tiles], spawn, fix.jump, fix.floor_at_bottom)
-    rows = np.flatnonzero(states[0][:, col])
-    return int(rows.min()) if rows.size else tiles.shape[0] - 1
-
-
 def repair_side_view(level: TileMap, jump: Jump, floor_at_bottom: bool = False) -> TileMap:
     """The level made playable by the module's edits (the same object when it already is)."""
     fix = _Level(level, jump, floor_at_bottom)
@@ -126,22 +123,21 @@ def repair_side_view(level: TileMap, jump: Jump, floor_at_bottom: bool = False) 
         spawn, goal = endpoint_cells(fix.passable[tiles], "side-view")
         if spawn is None or goal is None:
             raise ContentError("side-view repair needs at least two air cells for spawn and goal")
-    done, front = fix.frontier(tiles, spawn, goal)
+    done, front, stand_row = fix.frontier(tiles, spawn, goal)
     while not done:
-        stand_row = _standing_row(fix, tiles, spawn, front)
-        tried = [(fix.frontier(c, spawn, goal), -int((c != tiles).sum()), i, c)
+        tried = [(fix.frontier(c, spawn, goal)[:2], -int((c != tiles).sum()), i, c)
                  for i, c in enumerate(_candidates(fix, tiles, front, stand_row))]
         best = max(tried, key=lambda t: (t[0], t[1], -t[2]), default=None)
         if best is None or not (best[0][0] or best[0][1] > front):
             tiles = fix.walkway(tiles, front, goal)
         else:
             tiles = best[3]
-        done, new_front = fix.frontier(tiles, spawn, goal)
+        done, new_front, stand_row = fix.frontier(tiles, spawn, goal)
         if not done and new_front <= front:  # the walkway reaches the goal's column: stand it there
             tiles = fix.walkway(tiles, spawn[1], goal)
-            if not fix.passable[tiles[spawn]]:  # the walkway buried the spawn: stand it on top
+            if not (fix.passable[tiles[spawn]] and fix.passable[tiles[goal]]):  # buried: stand them on top
                 spawn, goal = endpoint_cells(fix.passable[tiles], "side-view")
-            done, new_front = fix.frontier(tiles, spawn, goal)
+            done, new_front, stand_row = fix.frontier(tiles, spawn, goal)
             if not done:
                 raise ContentError("side-view repair could not reach the goal")  # unreachable by design
         front = new_front
