@@ -57,17 +57,16 @@ def test_pipe_rules_pair_the_halves() -> None:
 
 
 def test_the_sampling_fast_path_is_the_forward_pass(trained: ColumnLevel) -> None:
-    net = trained.module
     with trained.inference():
         net = trained.module
         table = net.embeddings()
-        slots = net.first_layer(table)
+        sampler = net.sampler()
         border = net.vocab.shape[0]
         rng = np.random.default_rng(0)
         for _ in range(5):
             context = [int(i) for i in rng.integers(0, border + 1, trained.config.context)]
             full = net.logits(torch.tensor([context]), table)[0]
-            assert torch.allclose(full, net.step_logits(context, slots, table), atol=1e-12)
+            assert torch.allclose(full, sampler.logits(context), atol=1e-12)
 
 
 def test_generated_levels_are_playable_and_stand_on_the_ground_at_both_ends(trained: ColumnLevel) -> None:

@@ -133,17 +133,36 @@ class ColumnNet(nn.Module):
         query = self.mlp((table[context] + self.position).flatten(1))  # (B, D)
         return query @ table[:-1].T + self.bias
 
-    def first_layer(self, table: torch.Tensor) -> torch.Tensor:
-        """(K, V + 1, hidden): each context slot's share of the MLP's first layer for every
-        column, so a sampling step sums K rows instead of multiplying the whole context."""
-        k, d = self.position.shape
-        weight = self.mlp[0].weight.reshape(-1, k, d)  # (hidden, K, D)
-        return torch.einsum("vd,hkd->kvh", table, weight) + torch.einsum("kd,hkd->kh", self.position, weight)[:, None]
+    def sampler(self) -> "_Sampler":
+        """The network folded into tables for drawing one column at a time (see _Sampler)."""
+        return _Sampler(self)
 
-    def step_logits(self, context: list[int], slots: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
-        """(V,) :meth:`logits` for one context (K ids) from :meth:`first_layer`'s table."""
-        hidden = slots[torch.arange(len(context)), torch.tensor(context)].sum(dim=0) + self.mlp[0].bias
-        return self.mlp[3](self.mlp[1](hidden)) @ table[:-1].T + self.bias
+
+class _Sampler:
+    """:meth:`ColumnNet.logits` for one context at a time, as a few table lookups.
+
+    The MLP's first layer is linear in each context slot's embedding, so each slot's share
+    for every column is tabled once: ``slots`` (K * (V + 1), hidden); a step sums K rows.
+    The second layer and the dot products with the columns fold into one ``head`` (hidden, V)."""
+
+    def __init__(self, net: ColumnNet) -> None:
+        table = net.embeddings()  # (V + 1, D)
+        k, d = net.position.shape
+        first, second = net.mlp[0], net.mlp[3]
+        weight = first.weight.reshape(-1, k, d)  # (hidden, K, D)
+        slots = torch.einsum("vd,hkd->kvh", table, weight) + torch.einsum("kd,hkd->kh", net.position, weight)[:, None]
+        self.slots = slots.reshape(-1, slots.shape[-1])  # (K * (V + 1), hidden)
+        self.offsets = torch.arange(k) * table.shape[0]  # (K,) where each slot's rows start
+        self.bias = first.bias
+        self.activation = net.mlp[1]
+        columns = table[:-1]  # (V, D)
+        self.head = second.weight.T @ columns.T  # (hidden, V)
+        self.head_bias = second.bias @ columns.T + net.bias  # (V,)
+
+    def logits(self, context: list[int]) -> torch.Tensor:
+        """(V,) next-column logits for one context of K ids."""
+        hidden = self.slots[self.offsets + torch.tensor(context)].sum(dim=0) + self.bias  # (hidden,)
+        return self.activation(hidden) @ self.head + self.head_bias
 
 
 @register
@@ -167,13 +186,12 @@ class ColumnLevel(LearnedLevel):
             raise ParameterError(f"{self.name} draws whole columns of {self.config.column_rows} rows, as its "
                                  f"training levels have; height {height} is not possible")
         net, k = self.module, self.config.context
-        table = net.embeddings()  # (V + 1, D)
-        slots = net.first_layer(table)  # (K, V + 1, hidden)
+        sampler = net.sampler()
         border = net.vocab.shape[0]
         ids = [border] * k
         u = noise["u"].clamp(min=U_MIN)
         for t in range(width):
-            logits = net.step_logits(ids[-k:], slots, table) / self.config.temperature  # (V,)
+            logits = sampler.logits(ids[-k:]) / self.config.temperature  # (V,)
             allowed = self._allowed(ids[-1], border, last=t == width - 1)
             probs = torch.softmax(logits.masked_fill(~allowed, float("-inf")), dim=0)
             cdf = torch.cumsum(probs, dim=0)
