@@ -113,10 +113,12 @@ def test_a_mirrored_pipe_is_still_a_pipe(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_train_on_a_vglc_smb_folder_as_distributed_with_no_flags(tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize("model", ["level/vae", "level/columns"])
+def test_train_on_a_vglc_smb_folder_as_distributed_with_no_flags(tmp_path: Path, capsys, model: str) -> None:
     folder = write_smb(tmp_path / "smb", count=10)
     out = tmp_path / "model"
-    code = main(["train", "level/vae", "--data", str(folder), "--out", str(out), "--set", "epochs=2",
+    # epochs and evaluation size only keep the test short; the corpus needs no flag.
+    code = main(["train", model, "--data", str(folder), "--out", str(out), "--set", "epochs=2",
                  "--eval-levels", "4"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
