@@ -95,7 +95,7 @@ def test_available_lists_every_generator_without_torch() -> None:
     out = python("import json, sys, procgen; names = procgen.available(); "
                  "print(json.dumps([names, procgen.available('learned'), sorted({m.split('.')[0] for m in sys.modules})]))")
     names, learned, modules = json.loads(out)
-    assert len(names) == 16 and names == sorted(CATALOG)
+    assert len(names) == 18 and names == sorted(CATALOG)
     assert learned == sorted(n for n, e in CATALOG.items() if e.kind == "learned")
     assert not set(modules) & {"torch", "zuko", "numba", "numpy"}
 

@@ -104,6 +104,9 @@ def compare_levels_command(args: argparse.Namespace, seed: int) -> int:
         raise ParameterError(f"--samples must be at least 2 levels, got {count}")
     corpus = load_corpus(args.corpus)
     generators = [labelled(s.strip()) for s in args.generators.split(",") if s.strip()]
+    # A generator that reads a corpus itself (level/wfc) is pointed at the compared one.
+    generators = [(label, g.with_params(corpus=str(args.corpus)) if "corpus" in g.config.to_dict() else g)
+                  for label, g in generators]
     results = compare_levels(generators, corpus, count=count, seed=seed)
     out = write_level_report(results, generators, corpus, args.out, corpus_label=str(args.corpus))
     print(f"wrote {out}/report.md ({len(generators)} generators, {count} levels each, seed {seed})")

@@ -43,6 +43,10 @@ _ENTRIES = (
     CatalogEntry("level/overworld", "hand-written", "TileMap",
                  "top-down level: biomes, rivers from any river generator, a road from spawn to goal",
                  f"{_HANDWRITTEN}.overworld"),
+    CatalogEntry("level/wfc", "hand-written", "TileMap",
+                 "WaveFunctionCollapse, overlapping model: N x N patterns of a level corpus, "
+                 "min-entropy observation, propagation and backtracking; fixed tiles, a guaranteed path",
+                 f"{_HANDWRITTEN}.wfc"),
     CatalogEntry("river/coinflip", "hand-written", "RiverPath",
                  "the seeds' river: step forward, flip a coin to turn left or right, repeat", f"{_HANDWRITTEN}.coinflip"),
     CatalogEntry("river/downhill", "hand-written", "RiverPath",
