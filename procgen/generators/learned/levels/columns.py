@@ -66,7 +66,8 @@ class ColumnLevelConfig(LearnedLevelConfig):
     context: int = param(8, "columns before a column that it sees (K)", ge=1, le=64)
     d_model: int = param(32, "width of the column embeddings and the MLP", ge=8, le=512)
     hidden: int = param(128, "width of the MLP's hidden layer", ge=8, le=4096)
-    dropout: float = param(0.5, "dropout in the MLP while training", ge=0.0, lt=1.0)
+    dropout: float = param(0.5, "dropout on the MLP's hidden layer while training (its mask from the "
+                                "training stream)", ge=0.0, lt=1.0)
     temperature: float = param(1.0, "sampling temperature of every column's softmax (1 = the trained model)",
                                gt=0.0, le=10.0)
     lr: float = param(2e-3, "Adam learning rate", gt=0.0, le=1.0)
@@ -112,15 +113,16 @@ class ColumnNet(nn.Module):
         super().__init__()
         self.register_buffer("vocab", torch.zeros(c.vocab, c.column_rows, dtype=torch.long))  # (V, H) tile ids
         self.register_buffer("follows", torch.ones(c.vocab, c.vocab, dtype=torch.bool))  # (V, V)
-        self.register_buffer("first", torch.ones(c.vocab, dtype=torch.bool))  # (V,)
-        self.register_buffer("last", torch.ones(c.vocab, dtype=torch.bool))  # (V,)
+        self.register_buffer("can_start", torch.ones(c.vocab, dtype=torch.bool))  # (V,)
+        self.register_buffer("can_end", torch.ones(c.vocab, dtype=torch.bool))  # (V,)
         self.cell = nn.Embedding(c.column_rows * c.tiles, c.d_model)  # one vector per (row, tile)
         self.border = nn.Parameter(torch.zeros(c.d_model))  # before the level starts
         self.position = nn.Parameter(torch.zeros(c.context, c.d_model))
-        self.mlp = nn.Sequential(nn.Linear(c.context * c.d_model, c.hidden), nn.GELU(), nn.Dropout(c.dropout),
-                                 nn.Linear(c.hidden, c.d_model))
+        self.first = nn.Linear(c.context * c.d_model, c.hidden)
+        self.second = nn.Linear(c.hidden, c.d_model)
         self.bias = nn.Parameter(torch.zeros(c.vocab))
         self.tiles = c.tiles
+        self.dropout = c.dropout
 
     def embeddings(self) -> torch.Tensor:
         """(V + 1, D): every vocabulary column's embedding, then BORDER's (id V)."""
@@ -128,10 +130,15 @@ class ColumnNet(nn.Module):
         columns = self.cell(self.vocab + rows).sum(dim=1)  # (V, D)
         return torch.cat([columns, self.border[None]])
 
-    def logits(self, context: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
-        """(B, V) next-column logits from context ids (B, K) (V = BORDER) and ``embeddings()``."""
-        query = self.mlp((table[context] + self.position).flatten(1))  # (B, D)
-        return query @ table[:-1].T + self.bias
+    def logits(self, context: torch.Tensor, table: torch.Tensor,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        """(B, V) next-column logits from context ids (B, K) (V = BORDER) and ``embeddings()``.
+        With a ``generator`` (training), dropout on the hidden layer draws its mask from it."""
+        hidden = F.gelu(self.first((table[context] + self.position).flatten(1)))  # (B, hidden)
+        if generator is not None and self.dropout > 0:
+            keep = torch.rand(hidden.shape, generator=generator) >= self.dropout
+            hidden = hidden * keep / (1.0 - self.dropout)
+        return self.second(hidden) @ table[:-1].T + self.bias
 
     def sampler(self) -> "_Sampler":
         """The network folded into tables for drawing one column at a time (see _Sampler)."""
@@ -148,13 +155,12 @@ class _Sampler:
     def __init__(self, net: ColumnNet) -> None:
         table = net.embeddings()  # (V + 1, D)
         k, d = net.position.shape
-        first, second = net.mlp[0], net.mlp[3]
+        first, second = net.first, net.second
         weight = first.weight.reshape(-1, k, d)  # (hidden, K, D)
         slots = torch.einsum("vd,hkd->kvh", table, weight) + torch.einsum("kd,hkd->kh", net.position, weight)[:, None]
         self.slots = slots.reshape(-1, slots.shape[-1])  # (K * (V + 1), hidden)
         self.offsets = torch.arange(k) * table.shape[0]  # (K,) where each slot's rows start
         self.bias = first.bias
-        self.activation = net.mlp[1]
         columns = table[:-1]  # (V, D)
         self.head = second.weight.T @ columns.T  # (hidden, V)
         self.head_bias = second.bias @ columns.T + net.bias  # (V,)
@@ -162,7 +168,7 @@ class _Sampler:
     def logits(self, context: list[int]) -> torch.Tensor:
         """(V,) next-column logits for one context of K ids."""
         hidden = self.slots[self.offsets + torch.tensor(context)].sum(dim=0) + self.bias  # (hidden,)
-        return self.activation(hidden) @ self.head + self.head_bias
+        return F.gelu(hidden) @ self.head + self.head_bias
 
 
 @register
@@ -201,9 +207,9 @@ class ColumnLevel(LearnedLevel):
     def _allowed(self, before: int, border: int, *, last: bool) -> torch.Tensor:
         """(V,) columns that keep every pipe whole after column ``before``."""
         net = self.module
-        allowed = net.first.clone() if before == border else net.follows[before].clone()
+        allowed = net.can_start.clone() if before == border else net.follows[before].clone()
         if last:
-            allowed &= net.last
+            allowed &= net.can_end
         # A pipe half with no partner anywhere in the vocabulary: better a broken pipe than no level.
         return allowed if bool(allowed.any()) else torch.ones_like(allowed)
 
@@ -231,8 +237,8 @@ class ColumnLevel(LearnedLevel):
         net = model.module
         net.vocab.copy_(torch.from_numpy(vocab))
         net.follows.copy_(torch.from_numpy(follows))
-        net.first.copy_(torch.from_numpy(first))
-        net.last.copy_(torch.from_numpy(last))
+        net.can_start.copy_(torch.from_numpy(first))
+        net.can_end.copy_(torch.from_numpy(last))
         k = model.config.context
         val = [_nearest(vocab, g) for g in parts["validation"]]
         return model, _examples(sequences, k, len(vocab)), _examples(val, k, len(vocab))
@@ -240,17 +246,16 @@ class ColumnLevel(LearnedLevel):
     def training_step(self, batch: torch.Tensor, optimizers: list[torch.optim.Optimizer],
                       generator: torch.Generator) -> dict[str, float]:
         (optimizer,) = optimizers
-        self.module.train()
-        loss = self._loss(batch)
+        loss = self._loss(batch, generator)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        self.module.eval()
         return {"nll": float(loss.detach())}
 
-    def _loss(self, batch: torch.Tensor) -> torch.Tensor:
-        """Mean cross-entropy of each example's last column given the K before it: batch (B, K + 1)."""
-        logits = self.module.logits(batch[:, :-1], self.module.embeddings())
+    def _loss(self, batch: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Mean cross-entropy of each example's last column given the K before it: batch (B, K + 1);
+        dropout when a training ``generator`` is given."""
+        logits = self.module.logits(batch[:, :-1], self.module.embeddings(), generator)
         return F.cross_entropy(logits, batch[:, -1])
 
     def validation_loss(self, data: torch.Tensor, generator: torch.Generator) -> float:
