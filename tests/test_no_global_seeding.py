@@ -11,6 +11,12 @@ PACKAGE = Path(procgen.__file__).parent
 # numpy.random names that build explicit generators; everything else there uses global state.
 EXPLICIT_NUMPY = {"Generator", "PCG64", "PCG64DXSM", "Philox", "SFC64", "SeedSequence", "BitGenerator", "default_rng"}
 GLOBAL_TORCH = {"manual_seed", "seed", "initial_seed", "set_rng_state", "get_rng_state"}
+# torch draws that take the global generator unless given generator=...
+TORCH_DRAWS = {"rand", "randn", "randint", "randperm", "bernoulli", "multinomial", "normal", "rand_like",
+               "randn_like", "randint_like"}
+# Dropout layers and functions always draw from torch's global generator.
+GLOBAL_DROPOUT = {"Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "dropout", "dropout1d",
+                  "dropout2d", "dropout3d", "alpha_dropout"}
 
 
 def _dotted(node: ast.AST) -> str:
@@ -39,6 +45,10 @@ def violations(source: str, filename: str = "<src>") -> list[str]:
                     found.append(f"{where}: {name}() uses numpy's global or OS-entropy state")
             elif parts[0] == "torch" and (parts[-1] in GLOBAL_TORCH or "cuda" in parts and "seed" in parts[-1]):
                 found.append(f"{where}: {name}() touches torch's global generator")
+            elif parts[0] == "torch" and parts[-1] in TORCH_DRAWS and not any(k.arg == "generator" for k in node.keywords):
+                found.append(f"{where}: {name}() without generator= draws from torch's global generator")
+            elif parts[-1] in GLOBAL_DROPOUT and (parts[0] in ("nn", "F") or parts[:2] == ["torch", "nn"]):
+                found.append(f"{where}: {name} draws its mask from torch's global generator")
             elif parts[0] == "random" and len(parts) == 2:
                 found.append(f"{where}: {name}() uses Python's global random state")
     return found
@@ -46,8 +56,10 @@ def violations(source: str, filename: str = "<src>") -> list[str]:
 
 def test_the_scanner_catches_global_seeding() -> None:
     bad = "import numpy as np\nimport torch\nimport random\nnp.random.seed(0)\nx = np.random.rand(3)\n" \
-          "torch.manual_seed(1)\nrandom.random()\nrng = np.random.default_rng()\n"
-    assert len(violations(bad)) == 6
+          "torch.manual_seed(1)\nrandom.random()\nrng = np.random.default_rng()\n" \
+          "z = torch.randn(3)\nlayer = nn.Dropout(0.5)\ny = F.dropout(x, 0.1)\n"
+    assert len(violations(bad)) == 9
+    assert violations("z = torch.randn(3, generator=g)\n") == []
     good = "import numpy as np\nrng = np.random.Generator(np.random.PCG64(ss))\nr = np.random.default_rng(ss)\n"
     assert violations(good) == []
 
