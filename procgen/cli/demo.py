@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import procgen
 from procgen.content import RiverPath
@@ -30,25 +31,30 @@ class DemoCommand:
         parser.add_argument("--left", default="river/coinflip", help="rivers: hand-written model to start with")
         parser.add_argument("--right", default="river/gru", help="rivers: learned model to start with")
         parser.add_argument("--generator", default="level/overworld", help="gallery: generator to start with")
-        parser.add_argument("--out", default=".", metavar="DIR", help="folder for F12 screenshots and exports")
+        parser.add_argument("--out", default=".", metavar="DIR", help="folder for F12 screenshots and exports (created if missing)")
         parser.add_argument("--frames", type=int, help="run this many frames (1/60 s each), then stop")
         parser.add_argument("--keys", default="", metavar="SCRIPT",
                             help="scripted keys, one letter per --key-frames frames (needs --frames), e.g. RRDD")
         parser.add_argument("--key-frames", type=int, default=8, metavar="K", help="frames per scripted key")
         parser.add_argument("--screenshot", metavar="FILE.png", help="write the last frame to this PNG")
         parser.add_argument("--headless", action="store_true",
-                            help="no window (SDL_VIDEODRIVER=dummy); needs --frames")
+                            help="no window (SDL_VIDEODRIVER=dummy); needs --frames. Without it the demo needs a display")
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
         _check_run(args)
-        screenshot = _screenshot_path(args.screenshot)
-        shots = Path(args.out)
-        check_output_path(shots / "demo.png")  # the folder exists and is writable
+        if not args.headless:
+            problem = missing_display(os.environ, sys.platform)
+            if problem:
+                raise ProcgenError(problem)
+        _check_screenshot_name(args.screenshot)
         state, letters = _state(args)
         from procgen.play.controls import parse_script
 
         script = parse_script(args.keys, letters)
+        # Folders are made only now, after every check, so a refused run leaves nothing behind.
+        screenshot = None if args.screenshot is None else _output_file(Path(args.screenshot))
+        shots = _output_file(Path(args.out) / "demo.png").parent
         if args.headless:
             os.environ["SDL_VIDEODRIVER"] = "dummy"
         try:
@@ -68,12 +74,43 @@ def _check_run(args: argparse.Namespace) -> None:
         raise ParameterError("--keys and --headless replay a fixed number of frames: add --frames N")
 
 
-def _screenshot_path(text: str | None) -> Path | None:
-    if text is None:
+# SDL video drivers that draw through a display server, and the variable naming that server.
+_SERVER_DRIVERS = {"x11": "DISPLAY", "wayland": "WAYLAND_DISPLAY"}
+_HEADLESS_HINT = "replay without a window: --headless --frames N (add --screenshot FILE.png to see the last frame)"
+
+
+def missing_display(env: Mapping[str, str], platform: str) -> str | None:
+    """Why no window can open here (one line), or None when one can.
+
+    Pure (no pygame): without a display SDL may fail late or, under some drivers, run with
+    no visible window until killed. Windows and macOS always have a window system.
+    """
+    if platform.startswith(("win", "darwin", "cygwin")):
         return None
-    path = Path(text)
-    if path.suffix.lower() != ".png":
-        raise OutputError(f"--screenshot writes PNG files: give a name ending in .png, got '{path}'")
+    drivers = [d.strip().lower() for d in env.get("SDL_VIDEODRIVER", "").split(",") if d.strip()]
+    if drivers:
+        # SDL tries the listed drivers in turn; one that needs no server (dummy, offscreen,
+        # kmsdrm...) is the user's own choice and is trusted.
+        if any(d not in _SERVER_DRIVERS or env.get(_SERVER_DRIVERS[d]) for d in drivers):
+            return None
+        needed = " or ".join(sorted({_SERVER_DRIVERS[d] for d in drivers}))
+        return f"no display: SDL_VIDEODRIVER={env['SDL_VIDEODRIVER']} needs {needed}, which is not set; {_HEADLESS_HINT}"
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return f"no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set); {_HEADLESS_HINT}"
+
+
+def _check_screenshot_name(text: str | None) -> None:
+    if text is not None and Path(text).suffix.lower() != ".png":
+        raise OutputError(f"--screenshot writes PNG files: give a name ending in .png, got '{text}'")
+
+
+def _output_file(path: Path) -> Path:
+    """``path`` checked for writing, its missing parent folders created first."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, no permission, ...
+        raise OutputError(f"cannot create folder '{path.parent}': {exc.strerror or exc}") from None
     return check_output_path(path)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import procgen
 from procgen.content import TileMap
 from procgen.play.controls import SeedEntry, describe, next_seed, random_seed
-from procgen.play.motion import Camera, move
+from procgen.play.motion import Camera, move, nearest_open
 from procgen.play.worker import Done, Job
 
 SPEED = 7.5  # tiles per second: 7.5 / 60 = 0.125 exactly, so 8 frames at 60 fps cross one tile
@@ -79,6 +79,7 @@ class ExplorerState:
         self._jobs: list[Job] = []
         self._target = (seed, river_index, label)
         self._wanted: tuple | None = None
+        self._keep_place = False  # the wanted level keeps the player where they stand (Tab)
         self.request(seed, river_index, label)
 
     @property
@@ -89,11 +90,13 @@ class ExplorerState:
     def generating(self) -> bool:
         return self._wanted is not None
 
-    def request(self, seed: int, river_index: int, label: str = "") -> None:
-        """Ask for the level of ``seed`` with river generator ``river_index``; it loads on delivery."""
+    def request(self, seed: int, river_index: int, label: str = "", *, keep_place: bool = False) -> None:
+        """Ask for the level of ``seed`` with river generator ``river_index``; it loads on delivery.
+        ``keep_place``: the player stays where they stand instead of going to the spawn."""
         river = self.rivers[river_index]
         self._target = (seed, river_index, label)
         self._wanted = ("level", seed, river_index, label)
+        self._keep_place = keep_place
         self._jobs.append(Job("level", self._wanted, partial(self._make_level, river, seed),
                               label=f"generating seed {label or seed} with {river}"))
 
@@ -110,16 +113,25 @@ class ExplorerState:
             self.message = describe(done.error)
             return
         _, seed, river_index, label = done.key
-        self.load(done.value, seed, river_index, label)
+        # Only the same world with other rivers keeps the player's place; a new seed meanwhile
+        # (N, Enter, the goal) is a new map where the old position means nothing.
+        keep = self._keep_place and seed == self.seed
+        self.load(done.value, seed, river_index, label, keep_place=keep)
 
-    def load(self, level: TileMap, seed: int, river_index: int, label: str = "") -> None:
-        """Show ``level``: the player stands on its spawn and the camera jumps there."""
+    def load(self, level: TileMap, seed: int, river_index: int, label: str = "", *,
+             keep_place: bool = False) -> None:
+        """Show ``level``: the player stands on its spawn and the camera jumps there; with
+        ``keep_place`` they stay put (moved to the nearest open tile if a river now runs there)."""
+        same_shape = self.level is not None and self.level.shape == level.shape
         self.level, self.walkable = level, level.walkable_mask()
         self.seed, self.river_index, self.label = seed, river_index, label
+        self.arrived = False
+        if keep_place and same_shape:
+            self.x, self.y = nearest_open(self.walkable, self.x, self.y)
+            return
         row, col = level.spawn if level.spawn is not None else (0, 0)
         self.x, self.y = col + 0.5, row + 0.5
         self.camera.snap(self.x, self.y)
-        self.arrived = False
 
     def handle(self, action: str) -> None:
         """A pressed (not held) action."""
@@ -129,7 +141,7 @@ class ExplorerState:
             self.request(random_seed(), self._target[1])
         elif action == "next-river":
             seed, river_index, label = self._target
-            self.request(seed, (river_index + 1) % len(self.rivers), label)
+            self.request(seed, (river_index + 1) % len(self.rivers), label, keep_place=True)
         elif action == "type-seed":
             self.entry.open()
         elif action == "quit":

@@ -79,6 +79,21 @@ def move(walkable: np.ndarray, x: float, y: float, dx: float, dy: float) -> tupl
     return x, y
 
 
+def nearest_open(walkable: np.ndarray, x: float, y: float) -> tuple[float, float]:
+    """(x, y) itself when the player fits there, else the centre of the nearest walkable tile
+    (straight-line distance; ties go to the first in row-major order, so it is deterministic).
+    A map with no walkable tile leaves (x, y) as it is."""
+    if not blocked(walkable, x, y):
+        return x, y
+    open_tiles = np.argwhere(walkable)
+    if len(open_tiles) == 0:
+        return x, y
+    centres = open_tiles + 0.5  # (row, col) centres
+    gaps = (centres[:, 0] - y) ** 2 + (centres[:, 1] - x) ** 2
+    row, col = centres[int(np.argmin(gaps))]
+    return float(col), float(row)
+
+
 @dataclass
 class Camera:
     """The view centre (tiles), easing toward a target: it covers 1 - exp(-stiffness * dt)
