@@ -8,6 +8,8 @@ import json
 import os
 import re
 import secrets
+import shutil
+import tempfile
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
@@ -89,6 +91,84 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"folder '{parent}' is not writable")
     return target
+
+
+@contextlib.contextmanager
+def created_folder(folder: str | os.PathLike[str]) -> Iterator[Path]:
+    """Make ``folder`` and its missing ancestors for the body (every command's ``-o`` / ``--out``
+    creates its parents); if the body fails, the folders made here that are still empty go
+    again, so bad input found later leaves no trace.
+
+    Commands wrap their work in ``with created_folder(Path(out).parent):``. Library calls
+    (``save``, ``check_output_path``) still refuse a missing folder: only a user's command
+    line is taken as asking for one.
+    """
+    target = check_name(folder)
+    made = _make_folders(target)
+    try:
+        yield target
+    except BaseException:
+        _undo(made)
+        raise
+
+
+def _make_folders(target: Path) -> list[Path]:
+    """Create ``target`` and its missing ancestors; the ones made, outermost first."""
+    missing = [p for p in (target, *target.parents) if not _is_dir(p)]
+    made = []
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:
+            if not _is_dir(path):
+                _undo(made)
+                raise OutputError(f"'{_short(path)}' is a file, not a folder; give another output path") from None
+            continue  # made meanwhile by someone else: theirs, not ours to remove
+        except OSError as exc:  # a path through a file, no permission, a read-only file system
+            _undo(made)
+            raise OutputError(f"cannot create folder '{_short(path)}': {exc.strerror or exc}") from None
+        made.append(path)
+    return made
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def _undo(made: list[Path]) -> None:
+    # Deepest first; rmdir refuses a folder that now holds something, which then stays.
+    for path in reversed(made):
+        with contextlib.suppress(OSError):
+            path.rmdir()
+
+
+def staging_folder(target: Path) -> Path:
+    """A new empty folder beside ``target`` to build it in (hidden; ``STAGING_EXTRA`` long)."""
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.new.", dir=target.parent))
+
+
+def swap_folder(staging: Path, target: Path) -> None:
+    """Rename the finished folder ``staging`` to ``target``; an old ``target`` is moved aside
+    first (and put back if the swap fails), then deleted."""
+    if not target.exists():
+        os.replace(staging, target)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+    try:
+        os.replace(target, aside / "old")
+    except BaseException:
+        aside.rmdir()
+        raise
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        os.replace(aside / "old", target)  # the old folder back; only then is the empty aside removed
+        aside.rmdir()
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def remove_stale_parts(path: str | os.PathLike[str]) -> int:

@@ -30,3 +30,17 @@ def configured(name: str, assignments: list[str]) -> Generator[Any]:
     """The generator ``name`` (or model folder) with ``--set`` assignments applied."""
     generator = get(name)
     return generator.with_params(**parse_sets(type(generator), assignments))
+
+
+def add_quiet_option(parser: argparse.ArgumentParser) -> None:
+    """``--quiet``: no progress bars. Every command spells it the same; ``--no-progress`` (what
+    ``procgen export`` took first) and ``-q`` still work."""
+    parser.add_argument("-q", "--quiet", "--no-progress", dest="quiet", action="store_true",
+                        help="no progress bars (they go to stderr; stdout has only the result lines)")
+
+
+def add_force_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--force``: replace an existing ``what`` folder (the new one is written beside it and
+    swapped in only when complete, so a failed run leaves the old one as it was)."""
+    parser.add_argument("--force", action="store_true",
+                        help=f"replace an existing {what} in --out (written beside it, swapped in when complete)")
