@@ -36,28 +36,29 @@ OK, STUCK, UNSATISFIABLE = 0, 1, 2
 # offerers, neighbours, full domain, geometry [rows, cols, periodic, radius]
 _IN, _IN_WORD, _IN_BITS, _OUT, _OUT_WORD, _OUT_BITS, _NBR, _FULL, _GEO = 4, 5, 6, 7, 8, 9, 10, 11, 12
 # scratch: queue, slot_of (-2 idle, -1 queued without slot), key stamps, key list, out row,
-# counters [length, stamp, head, free slots, origin], slot pool, free list, patterns removed
-_LEN, _STAMP, _HEAD, _FREE, _ORIGIN = 0, 1, 2, 3, 4
+# counters [length, stamp, head, free slots, origin, conflict cell], slot pool, free list, patterns removed
+_LEN, _STAMP, _HEAD, _FREE, _ORIGIN, _CONFLICT = 0, 1, 2, 3, 4, 5
 
 
 @njit(cache=True)
 def _scratch(cells: int, words: int, keys: int):
     slots = min(cells, max(64, (1 << 22) // words))  # at most 32 MB: a cell past it is revised in full
-    counters = np.array([0, 0, 0, slots, -1], np.int64)
+    counters = np.array([0, 0, 0, slots, -1, -1], np.int64)
     return (np.zeros(cells, np.int64), np.full(cells, -2, np.int64), np.zeros(keys, np.int64),
             np.zeros(keys, np.int64), np.zeros(words, np.uint64), counters, np.zeros((slots, words), np.uint64),
             np.arange(slots)[::-1].copy(), np.zeros(cells, np.int64))
 
 
 @njit(cache=True)
-def _near(geo: np.ndarray, a: int, b: int) -> bool:
-    """Is cell ``b`` within the propagation radius of cell ``a`` (-1: no limit)?"""
+def _near(geo: np.ndarray, a: int, b: int, reach: int) -> bool:
+    """Is cell ``b`` within ``reach`` cells (Manhattan, wrapping if periodic) of cell ``a``
+    (-1: everywhere)?"""
     if a < 0:
         return True
     dr, dc = abs(a // geo[1] - b // geo[1]), abs(a % geo[1] - b % geo[1])
     if geo[2]:
         dr, dc = min(dr, geo[0] - dr), min(dc, geo[1] - dc)
-    return dr + dc <= geo[3]
+    return dr + dc <= reach
 
 
 @njit(cache=True)
@@ -101,7 +102,7 @@ def _assign(state, tables, trail, scratch, cell: int, new: np.ndarray, new_count
     dom, count, sw, swl = state
     weights, wlogw = tables[0], tables[1]
     trail = log_change(state, trail, cell, weights.shape[0])
-    if new_count == 1 or _near(tables[_GEO], scratch[5][_ORIGIN], cell):
+    if new_count == 1 or _near(tables[_GEO], scratch[5][_ORIGIN], cell, tables[_GEO][3]):
         _enqueue(scratch, cell)
         slot, pool = scratch[1][cell], scratch[6]
         if slot >= 0:
@@ -125,9 +126,9 @@ def _assign(state, tables, trail, scratch, cell: int, new: np.ndarray, new_count
 # ---- revising a neighbour ---------------------------------------------------------------------
 
 @njit(cache=True)
-def _offers(row: np.ndarray, tables, d: int, k: int) -> bool:
-    """Does a pattern of ``row`` offer key ``k`` towards direction ``d``?"""
-    ptr, word, bits = tables[_OUT], tables[_OUT_WORD], tables[_OUT_BITS]
+def _offers(row: np.ndarray, ptr: np.ndarray, word: np.ndarray, bits: np.ndarray, d: int, k: int) -> bool:
+    """Does a pattern of ``row`` offer key ``k`` towards direction ``d`` (offerers ``ptr``,
+    ``word``, ``bits``)? Hot: it takes arrays, not the tables, which cost a reference count each."""
     for j in range(ptr[d, k], ptr[d, k + 1]):
         if row[word[d, j]] & bits[d, j]:
             return True
@@ -141,6 +142,7 @@ def _without_lost(state, tables, scratch, c: int, n: int, d: int) -> int:
     dom, count = state[0], state[1]
     stamp, out, gen, lost = scratch[2], scratch[4], scratch[5][_STAMP], scratch[6][scratch[1][c]]
     key_out, ptr, word, takers = tables[2], tables[_IN], tables[_IN_WORD], tables[_IN_BITS]
+    offer_ptr, offer_word, offer_bits, row = tables[_OUT], tables[_OUT_WORD], tables[_OUT_BITS], dom[c]
     out[:] = dom[n]
     kept = count[n]
     for wi in range(lost.shape[0]):
@@ -149,7 +151,7 @@ def _without_lost(state, tables, scratch, c: int, n: int, d: int) -> int:
             k = key_out[d, wi * 64 + lowest(bits)]
             if stamp[k] != gen:
                 stamp[k] = gen
-                if not _offers(dom[c], tables, d, k):
+                if not _offers(row, offer_ptr, offer_word, offer_bits, d, k):
                     for j in range(ptr[d, k], ptr[d, k + 1]):
                         hit = out[word[d, j]] & takers[d, j]
                         kept -= popcount(hit)
@@ -218,6 +220,7 @@ def _propagate(state, tables, trail, heap, scratch, noise: np.ndarray):
                 continue
             trail = _assign(state, tables, trail, scratch, n, scratch[4], kept)
             if kept == 0:
+                counters[_CONFLICT] = n
                 _release(scratch, c)
                 while counters[_LEN] > 0:
                     _release(scratch, _dequeue(scratch))
@@ -293,12 +296,30 @@ def _fix(state, tables, trail, heap, scratch, noise: np.ndarray, cell: int, patt
 
 
 @njit(cache=True)
+def _culprit(geo: np.ndarray, decided: np.ndarray, depth: int, conflict: int, nearby: int) -> int:
+    """The ``nearby``-th latest decision that can have reached the cell of a contradiction
+    (the earliest such one if there are fewer), else the last decision.
+
+    On a large level the last decision is often far from the contradiction (observation
+    jumps to wherever entropy is least), and undoing it alone, again and again, thrashes:
+    this jumps back over decisions that could not have reached it (backjumping).
+    """
+    reach, found, back = 2 * geo[3] + 2, 0, depth - 1
+    for i in range(depth - 1, max(-1, depth - 1 - 64 * nearby), -1):
+        if _near(geo, decided[i], conflict, reach):
+            back, found = i, found + 1
+            if found == nearby:
+                break
+    return back
+
+
+@njit(cache=True)
 def solve(dom: np.ndarray, tables, noise: np.ndarray, uniforms: np.ndarray, budget: int):
     """Collapse ``dom`` (cells, words) in place; returns (status, backtracks, decisions).
 
     ``tables``: see ``_IN`` and the lines above it. ``uniforms`` needs ``cells + budget``
-    draws: a decision takes one, and each backtrack undoes one decision. ``noise`` (cells,)
-    breaks entropy ties.
+    draws: a decision takes one, and ``budget`` bounds the decisions undone. ``noise``
+    (cells,) breaks entropy ties.
     """
     state, trail, heap, scratch = _start(dom, tables, noise)
     ok, trail, heap = _propagate(state, tables, trail, heap, scratch, noise)  # no radius: constraints spread fully
@@ -307,6 +328,7 @@ def solve(dom: np.ndarray, tables, noise: np.ndarray, uniforms: np.ndarray, budg
     cells = dom.shape[0]
     decided, chosen, marks = np.zeros(cells, np.int64), np.zeros(cells, np.int64), np.zeros(cells, np.int64)
     depth, backtracks, draws = 0, 0, 0
+    streak, streak_depth = 0, 0  # contradictions with little progress between them
     while True:
         cell = next_cell(state, heap, noise)
         if cell < 0:
@@ -319,9 +341,14 @@ def solve(dom: np.ndarray, tables, noise: np.ndarray, uniforms: np.ndarray, budg
         while not ok:
             if depth == 0:
                 return UNSATISFIABLE, backtracks, draws
-            if backtracks >= budget or draws >= uniforms.shape[0]:
+            # A contradiction soon after the last one: that one was not undone far enough,
+            # so each one in a row undoes twice as many nearby decisions.
+            streak = streak + 1 if depth <= streak_depth + 16 else 0
+            streak_depth = depth if streak == 0 else streak_depth
+            back = _culprit(tables[_GEO], decided, depth, scratch[5][_CONFLICT], 1 << min(streak, 10))
+            if backtracks + depth - back > budget or draws >= uniforms.shape[0]:
                 return STUCK, backtracks, draws
-            depth -= 1
-            backtracks += 1
+            backtracks += depth - back
+            depth = back
             heap = undo(state, tables[_FULL], trail, heap, noise, marks[depth])
             ok, trail, heap = _fix(state, tables, trail, heap, scratch, noise, decided[depth], chosen[depth], True)

@@ -72,7 +72,8 @@ class WfcConfig(GeneratorConfig):
                           choices=SYMMETRIES)
     fixed: str = param("", "designer tiles 'row,col,char; ...' (negative counts from the end); ';' separates")
     path: bool = param(True, "top-down corpora: lay a walkable path from spawn to goal before collapse (playable)")
-    backtracks: int = param(2000, "decisions undone per attempt before a restart", ge=0, le=10_000_000)
+    backtracks: int = param(2000, "decisions undone per attempt and 64x64 cells before a restart",
+                            ge=0, le=10_000_000)
     restarts: int = param(4, "fresh attempts after the first before giving up", ge=0, le=100)
 
     def validate(self) -> None:
@@ -172,8 +173,9 @@ class Wfc(Generator[TileMap]):
         cells = self._grid[0] * self._grid[1]
         dom = self._domains(self._constraints(child(stream, "path")))
         noise = _TIE_NOISE * make_rng(child(stream, "ties")).random(cells)
-        uniforms = make_rng(child(stream, "choices")).random(cells + self.config.backtracks)
-        status, backtracks, decisions = kernels.solve(dom, self._tables, noise, uniforms, self.config.backtracks)
+        budget = self.config.backtracks * max(1, -(-cells // 4096))  # contradictions grow with the area
+        uniforms = make_rng(child(stream, "choices")).random(cells + budget)
+        status, backtracks, decisions = kernels.solve(dom, self._tables, noise, uniforms, budget)
         if status != kernels.OK:
             return status, backtracks, decisions, None
         return status, backtracks, decisions, self._level(self._tiles(dom))
