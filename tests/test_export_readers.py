@@ -15,7 +15,7 @@ from PIL import Image
 import procgen
 from procgen.datasets.levels import load_corpus
 from procgen.export import ExportOptions, export, parse_seeds
-from procgen.export.heightmap import resample
+from procgen.export.heightmap import heightmap_values, resample
 
 pytmx = pytest.importorskip("pytmx")
 pytiled_parser = pytest.importorskip("pytiled_parser")
@@ -147,14 +147,22 @@ def test_the_raw_file_round_trips(heights) -> None:
     assert sidecar["value_range"] == [int(raw.min()), int(raw.max())]
 
 
-def test_engine_sizes_resample_with_the_corners_kept(heights) -> None:
+def test_engine_sizes_are_generated_not_resampled(heights) -> None:
+    # landscape/fbm takes width and height, so --heightmap-size 65 makes a 65 x 65 map (issue 15).
     _, _, folder, land = heights
     sidecar = json.loads((folder / "seed-5.height.json").read_text())
-    assert (sidecar["width"], sidecar["height"], sidecar["source_width"]) == (65, 65, 50)
+    assert (sidecar["width"], sidecar["height"], sidecar["source_width"], sidecar["resampled"]) == (65, 65, 65, False)
     raw = np.fromfile(folder / "seed-5.r16", dtype="<u2").reshape(65, 65)
-    corners = land.height[[0, 0, -1, -1], [0, -1, 0, -1]].astype(np.float64)
-    assert (raw[[0, 0, -1, -1], [0, -1, 0, -1]] == np.rint(corners * 65535)).all()
+    direct = procgen.get("landscape/fbm", width=65, height=65).generate(5)
+    assert (raw == np.rint(direct.height.astype(np.float64) * 65535)).all()
     assert (np.array(Image.open(folder / "seed-5.height16.png")) == raw).all()
+
+
+def test_resampling_keeps_the_corners(heights) -> None:
+    _, land, _, _ = heights
+    raw = heightmap_values(land, 65)
+    corners = land.height[[0, 0, -1, -1], [0, -1, 0, -1]].astype(np.float64)
+    assert raw.shape == (65, 65) and (raw[[0, 0, -1, -1], [0, -1, 0, -1]] == np.rint(corners * 65535)).all()
 
 
 def test_resample_is_exact_on_a_linear_ramp() -> None:

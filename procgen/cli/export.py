@@ -8,6 +8,7 @@ import sys
 from procgen.cli.options import add_generator_options, configured
 from procgen.export import BACKENDS, FORMATS, ExportOptions, default_workers, export, parse_seeds
 from procgen.export.heightmap import ENGINE_SIZES, parse_size
+from procgen.export.previews import add_scale_option
 from procgen.export.tiled import DATA_ENCODINGS
 
 
@@ -38,11 +39,13 @@ class ExportCommand:
                             help="png16/r16 size: native, auto (smallest 2^n+1 that holds the map) or one of "
                                  + ", ".join(map(str, ENGINE_SIZES)))
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        add_scale_option(parser)
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
         seeds = parse_seeds(args.seeds)  # every check before any work: nothing partial on bad input
-        options = ExportOptions(tiled_data=args.tiled_data, heightmap_size=parse_size(args.heightmap_size))
+        options = ExportOptions(tiled_data=args.tiled_data, heightmap_size=parse_size(args.heightmap_size),
+                                png_scale=args.scale)
         generator = configured(args.name, args.params)
         cores = default_workers()
         if args.backend == "local" and args.workers is not None and args.workers > cores:

@@ -59,11 +59,17 @@ class Heightmap(Content):
     def _build(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Heightmap:
         return cls(arrays["height"])
 
-    def to_image(self, colormap: str = "terrain") -> Image.Image:
-        """A preview: ``"terrain"`` colours by height, ``"gray"`` is 8-bit grayscale."""
+    def to_image(self, colormap: str = "terrain", scale: int = 1) -> Image.Image:
+        """A preview, ``scale`` pixels a sample: ``"terrain"`` colours by height, ``"gray"`` is 8-bit grayscale."""
+        if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
+            raise ContentError(f"scale must be a positive int (pixels per height sample), got {scale!r}")
         levels = np.rint(self.height * 255.0).astype(np.uint8)
         if colormap == "gray":
-            return Image.fromarray(levels, mode="L")
-        if colormap == "terrain":
-            return Image.fromarray(_TERRAIN_LUT[levels], mode="RGB")
-        raise ContentError(f"unknown colormap {colormap!r}; use 'terrain' or 'gray'")
+            pixels = levels
+        elif colormap == "terrain":
+            pixels = _TERRAIN_LUT[levels]
+        else:
+            raise ContentError(f"unknown colormap {colormap!r}; use 'terrain' or 'gray'")
+        if scale > 1:  # nearest: each sample a crisp square, so nothing is invented between samples
+            pixels = np.repeat(np.repeat(pixels, scale, axis=0), scale, axis=1)
+        return Image.fromarray(pixels, mode="L" if colormap == "gray" else "RGB")

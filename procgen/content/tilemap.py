@@ -6,9 +6,10 @@ from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from procgen.content.base import Content, frozen_array
+from procgen.content.markers import OUTLINE, draw_markers, marker_colors
 from procgen.errors import ContentError
 
 Cell = tuple[int, int]
@@ -110,11 +111,58 @@ class TileMap(Content):
     def _build(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> TileMap:
         return cls(arrays["tiles"], meta["tileset"], meta.get("spawn"), meta.get("goal"))
 
-    def to_image(self, tile_px: int = 4) -> Image.Image:
-        """A preview with each tile as a ``tile_px`` square; spawn white, goal red."""
+    def to_image(self, tile_px: int | None = None, *, markers: bool = True) -> Image.Image:
+        """An RGB preview: each tile a ``tile_px`` square (default: ``default_tile_px``), the
+        spawn a ring and the goal a flag (``markers=False`` leaves them out)."""
+        if len(self.tileset) <= MAX_PALETTE_TILES:
+            return self.palette_image(tile_px, markers=markers).convert("RGB")
+        px = default_tile_px(self.shape) if tile_px is None else _checked_px(tile_px)
         lut = np.array([t.color for t in self.tileset], dtype=np.uint8)  # (T, 3)
-        rgb = lut[self.tiles]  # (H, W, 3)
-        for cell, color in ((self.spawn, (255, 255, 255)), (self.goal, (220, 30, 30))):
-            if cell is not None:
-                rgb[cell] = color
-        return Image.fromarray(np.repeat(np.repeat(rgb, tile_px, axis=0), tile_px, axis=1), mode="RGB")
+        image = Image.fromarray(_enlarge(lut[self.tiles], px), mode="RGB")
+        if markers:
+            draw_markers(ImageDraw.Draw(image), self.spawn, self.goal, px, (*self.marker_colors(), OUTLINE), image.size)
+        return image
+
+    def palette_image(self, tile_px: int | None = None, *, markers: bool = True) -> Image.Image:
+        """``to_image``'s pixels as a palette ("P") image: a quarter of the PNG encoding time and
+        half the size, which matters when previews are written for thousands of levels."""
+        count = len(self.tileset)
+        if count > MAX_PALETTE_TILES:
+            raise ContentError(f"a palette picture holds at most {MAX_PALETTE_TILES} tiles, this tileset has {count}")
+        px = default_tile_px(self.shape) if tile_px is None else _checked_px(tile_px)
+        spawn, goal = self.marker_colors()
+        palette = np.array([t.color for t in self.tileset] + [spawn, goal, OUTLINE], dtype=np.uint8)
+        pixels = _enlarge(self.tiles.astype(np.uint8), px)
+        image = Image.frombytes("P", (pixels.shape[1], pixels.shape[0]), pixels.tobytes())
+        image.putpalette(palette.ravel().tolist())
+        if markers:
+            draw_markers(ImageDraw.Draw(image), self.spawn, self.goal, px, (count, count + 1, count + 2), image.size)
+        return image
+
+    def marker_colors(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+        """(spawn, goal) marker colours, each far from every tile colour of this tileset."""
+        return marker_colors(t.color for t in self.tileset)
+
+
+MAX_PALETTE_TILES = 253  # 256 palette entries less spawn, goal and outline
+MAX_TILE_PX = 64
+MAX_PICTURE_PX = 16384  # a default picture no wider than this, however long the map
+
+
+def default_tile_px(shape: tuple[int, int]) -> int:
+    """Pixels per tile of a preview: 8 when a side is under 128 tiles (a 40 x 24 level is then
+    320 x 192 pixels, a 14-row platformer level 112 pixels tall), 4 for maps of 128 tiles or
+    more both ways (256 x 256: 1024 pixels); never a picture wider than MAX_PICTURE_PX."""
+    px = 8 if min(shape) < 128 else 4
+    return max(1, min(px, MAX_PICTURE_PX // max(shape)))
+
+
+def _checked_px(tile_px: int) -> int:
+    if isinstance(tile_px, bool) or not isinstance(tile_px, (int, np.integer)) or not 1 <= tile_px <= MAX_TILE_PX:
+        raise ContentError(f"pixels per tile must be an int in 1..{MAX_TILE_PX}, got {tile_px!r}")
+    return int(tile_px)
+
+
+def _enlarge(grid: np.ndarray, px: int) -> np.ndarray:
+    """Each cell of ``grid`` (H, W, ...) as a ``px`` x ``px`` block."""
+    return np.repeat(np.repeat(grid, px, axis=0), px, axis=1)

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from procgen.content import Tile, TileMap
+from procgen.content import load as load_content
 from procgen.datasets.legend import identity_entries, legend_identity, tileset_identity
 from procgen.errors import ContentError
 from procgen.fileio import atomic_write, read_json
@@ -193,6 +194,7 @@ def load_corpus(path: str | os.PathLike[str], *, format: str | None = None, view
 
 
 def _detect(folder: Path) -> str:
+    _refuse_river_data(folder)
     suffixes = {p.suffix.lower() for p in folder.iterdir() if p.is_file()}
     if ".txt" in suffixes:
         return "vglc"
@@ -200,7 +202,60 @@ def _detect(folder: Path) -> str:
         return "tiled"
     if suffixes & set(PROCGEN_SUFFIXES):
         return "procgen"
+    if suffixes & set(RIVER_PATH_SUFFIXES):
+        raise ContentError(_river_not_levels(folder, "river path files"))
     raise ContentError(f"'{folder}' holds no levels: expected .txt + {LEGEND_FILE}, .tmx/.tmj or .json/.npz files")
+
+
+# ---- telling level corpora and river data apart --------------------------------------------------
+
+RIVER_DATASET = ("meta.json", "procgen-rivers")  # procgen.datasets.rivers' marker file and its format
+RIVER_PATH_SUFFIXES = (".geojson", ".csv")
+
+
+def _refuse_river_data(folder: Path) -> None:
+    """A river dataset given where levels are wanted: say which is which, not "not a content file"."""
+    marker = folder / RIVER_DATASET[0]
+    if not marker.is_file():
+        return
+    try:
+        document = json.loads(marker.read_bytes())
+    except (OSError, ValueError):
+        return  # not readable as river data either; the level loader says what is wrong with it
+    if isinstance(document, dict) and document.get("format") == RIVER_DATASET[1]:
+        raise ContentError(_river_not_levels(folder, f"a procgen river dataset: {RIVER_DATASET[0]} + rivers.npz"))
+
+
+def _river_not_levels(folder: Path, found: str) -> str:
+    return (f"'{folder}' is river data ({found}), not a level corpus: level models train on a folder of levels "
+            "(VGLC .txt grids + a legend .json, Tiled .tmx/.tmj maps, or procgen tile-map .json/.npz files); "
+            "river data trains river models (procgen train river/gru --data FOLDER)")
+
+
+def level_corpus_kind(folder: Path) -> str | None:
+    """What kind of level corpus ``folder`` looks like ("VGLC text levels", "Tiled maps",
+    "procgen tile maps"), or None; a quick look at names and one file, for error messages
+    elsewhere (a level corpus given to a river model). Never raises."""
+    try:
+        files = [p for p in folder.iterdir() if p.is_file()]
+    except OSError:
+        return None
+    suffixes = {p.suffix.lower() for p in files}
+    if suffixes & set(TILED_MAP_SUFFIXES):
+        return "Tiled maps"
+    if ".txt" in suffixes and ".json" in suffixes:
+        return "VGLC text levels with a legend"
+    content = sorted(p for p in files if p.suffix.lower() in PROCGEN_SUFFIXES)
+    if content and _is_tilemap_file(content[0]):
+        return "procgen tile maps"
+    return None
+
+
+def _is_tilemap_file(path: Path) -> bool:
+    try:
+        return isinstance(load_content(path), TileMap)
+    except (ContentError, OSError, ValueError):
+        return False
 
 
 def _files(folder: Path, suffixes: Sequence[str], exclude: Sequence[str] = ()) -> list[Path]:

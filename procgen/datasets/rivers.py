@@ -36,6 +36,7 @@ import numpy as np
 from procgen.content.river import RiverPath
 from procgen.datasets import wdb2
 from procgen.datasets.geo import EARTH_RADIUS_KM, project_km
+from procgen.datasets.levels import level_corpus_kind
 from procgen.datasets.pathfiles import GEOJSON_SUFFIXES, PATH_SUFFIXES, read_path_file
 from procgen.errors import ContentError, OutputError, ParameterError
 from procgen.fileio import atomic_write, read_document
@@ -438,6 +439,8 @@ def load_paths(path: str | os.PathLike[str], *, lonlat: bool | None = None) -> l
 def _read_path_files(source: Path, lonlat: bool | None
                      ) -> tuple[list[str], list[np.ndarray], list[np.ndarray], dict[str, str]]:
     """(ids, planar points, first source points, coordinate kind per file) of path files."""
+    if source.is_dir():
+        _refuse_levels(source)
     files = [source] if source.is_file() else sorted(
         f for f in source.iterdir() if f.is_file() and f.suffix.lower() in PATH_SUFFIXES)
     if not files:
@@ -458,6 +461,17 @@ def _read_path_files(source: Path, lonlat: bool | None
             planar.append(project_km(points) if degrees else points)
             origins.append(points[0])
     return ids, planar, origins, coordinates
+
+
+def _refuse_levels(source: Path) -> None:
+    """A level corpus given where rivers are wanted: name both kinds, not a GeoJSON complaint
+    about its legend file."""
+    kind = level_corpus_kind(source)
+    if kind is not None:
+        raise ContentError(f"'{source}' is a level corpus ({kind}), not river data: river models train on a "
+                           f"river dataset folder ({META_FILE} + rivers.npz, e.g. assets/data/rivers) or river "
+                           f"path files ({', '.join(PATH_SUFFIXES)}); level corpora train level models "
+                           "(procgen train level/vae --data FOLDER)")
 
 
 def _load_path_files(source: Path, step_length: float, lonlat: bool | None, min_steps: int) -> RiverSet:

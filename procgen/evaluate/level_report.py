@@ -10,6 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 from PIL import Image
 
+from procgen.content import TileMap
 from procgen.datasets.levels import LevelCorpus
 from procgen.evaluate.level_metrics import expressive_range, expressive_range_png
 from procgen.evaluate.level_models import LevelModelResult, evaluate_level_model
@@ -36,9 +37,22 @@ def table(results: Sequence[tuple[str, LevelModelResult]]) -> list[str]:
     return rows
 
 
+SAMPLES_PER_ROW = 4
+SAMPLES_WIDTH = 2400  # pixels a row of samples may take before tiles shrink below 8 px
+
+
+def sample_tile_px(rows: Sequence[Sequence[TileMap]]) -> int:
+    """Pixels per tile for the samples picture: 8 (like a preview) unless a row would be wider
+    than SAMPLES_WIDTH (long platformer levels), then less, but never under 3."""
+    widest_row = max(sum(level.shape[1] for level in row) for row in rows)
+    return max(3, min(8, SAMPLES_WIDTH // max(1, widest_row)))
+
+
 def samples_png(generators: Sequence[tuple[str, Generator[Any]]], seeds: range) -> Image.Image:
-    """One row of levels per generator, side by side at one scale (3 px per tile)."""
-    rows = [[np.asarray(g.generate(s).to_image(tile_px=3)) for s in seeds] for _, g in generators]
+    """One row of levels per generator, side by side at one scale, spawn rings and goal flags drawn."""
+    levels = [[g.generate(s) for s in seeds] for _, g in generators]
+    px = sample_tile_px(levels)
+    rows = [[np.asarray(level.to_image(px)) for level in row] for row in levels]
     gap = 6
     height = max(img.shape[0] for row in rows for img in row)
     width = max(sum(img.shape[1] + gap for img in row) for row in rows)
@@ -59,7 +73,7 @@ def write_level_report(results: Sequence[tuple[str, LevelModelResult]], generato
     def fill(staging: Path) -> None:
         document = {"corpus": corpus_label, "results": [{"label": label, **r.as_dict()} for label, r in results]}
         (staging / "report.json").write_text(json.dumps(document, indent=2) + "\n")
-        samples_png(generators, range(4)).save(staging / "samples.png")
+        samples_png(generators, range(SAMPLES_PER_ROW)).save(staging / "samples.png")
         levels = terrain(parts["holdout"] + parts["train"], corpus)
         points = {"corpus": expressive_range([place_endpoints(t, corpus.tileset, corpus.legend, corpus.view)
                                               for t in levels], corpus.view)}

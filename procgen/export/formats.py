@@ -16,17 +16,19 @@ from typing import Any, Callable, Iterable
 from procgen.content import Content, Heightmap, RiverPath, TileMap
 from procgen.errors import ParameterError
 from procgen.export import heightmap, rivers, tiled
-from procgen.export.previews import preview_png
+from procgen.export.previews import check_scale, preview_png
 
 Files = dict[str, bytes]
 
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """How formats render: Tiled layer data (``csv`` or base64 ``zlib``) and heightmap size."""
+    """How formats render: Tiled layer data (``csv`` or base64 ``zlib``), heightmap size, and
+    the png previews' scale (None: each content type's default, see procgen.export.previews)."""
 
     tiled_data: str = "csv"
     heightmap_size: int | str | None = None  # None: the map's own size; "auto" or 2^n+1
+    png_scale: int | None = None
 
     def __post_init__(self) -> None:
         if self.tiled_data not in tiled.DATA_ENCODINGS:
@@ -34,6 +36,7 @@ class ExportOptions:
                                  f"got {self.tiled_data!r}")
         if self.heightmap_size is not None:
             heightmap.parse_size(str(self.heightmap_size))
+        check_scale(self.png_scale)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,7 +86,8 @@ def _raw16(land: Heightmap, options: ExportOptions) -> Files:
 
 ALL = (Heightmap, RiverPath, TileMap)
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("png", "PNG preview (what to_image() shows)", ALL, lambda c, o: {".png": preview_png(c)}, (".png",)),
+    Format("png", "PNG preview (what to_image() shows; --scale sizes it)", ALL,
+           lambda c, o: {".png": preview_png(c, o.png_scale)}, (".png",)),
     Format("json", "lossless procgen content file (procgen.content.load)", ALL, _content_json, (".json",)),
     Format("npz", "lossless procgen content file, compressed", ALL, _content_npz, (".npz",)),
     Format("tmx", "Tiled map (XML) + TSX tileset and its image", (TileMap,), _tiled(tiled.tmx, ".tmx"),

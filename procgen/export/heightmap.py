@@ -8,13 +8,17 @@ range actually used, for an engine that wants to stretch.
 RAW files are little-endian uint16, row-major, the top (north) row first: Unreal's
 ``.r16`` as is; Unity's terrain import with Byte Order "Windows" (tick "Flip Vertically"
 if the terrain should not be mirrored north-south, as Unity puts the first row at z = 0).
-Terrain engines want 2^n+1 samples a side (257, 513, 1025, 2049, 4097): ``--heightmap-size``
-resamples bilinearly with corners aligned, so the edges of the map stay its edges.
+Terrain engines want 2^n+1 samples a side (257, 513, 1025, 2049, 4097). ``--heightmap-size``
+makes the generator produce that size when it can (a generator with ``width`` and
+``height`` parameters: real detail at every sample); otherwise the map is resampled
+bilinearly with corners aligned (so the edges of the map stay its edges), and the export's
+summary line and each sidecar say so.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any, Iterable
 
 import numpy as np
 from PIL import Image
@@ -22,8 +26,10 @@ from PIL import Image
 from procgen.content import Heightmap
 from procgen.errors import ParameterError
 from procgen.export.previews import png_bytes
+from procgen.generators import Generator
 
 ENGINE_SIZES = tuple(2**n + 1 for n in range(5, 13))  # 33 .. 4097
+SIZED_FORMATS = ("png16", "r16")  # the formats --heightmap-size applies to
 SIDECAR_FORMAT = "procgen-heightmap"
 SIDECAR_VERSION = 1
 
@@ -47,6 +53,22 @@ def target_size(shape: tuple[int, int], size: int | str | None) -> tuple[int, in
         side = fits[0] if fits else ENGINE_SIZES[-1]
         return side, side
     return int(size), int(size)
+
+
+def sized_generator(generator: Generator[Any], formats: Iterable[str],
+                    size: int | str | None) -> tuple[Generator[Any], str | None]:
+    """``generator`` set to make maps of ``size`` when it takes width and height, with a note
+    for the summary line saying what happened (None when ``size`` does not apply)."""
+    if size is None or generator.content_type is not Heightmap or not set(formats) & set(SIZED_FORMATS):
+        return generator, None
+    params = generator.config.to_dict()
+    if "width" not in params or "height" not in params:
+        target = "the smallest 2^n+1 that holds each map" if size == "auto" else f"{size} x {size}"
+        return generator, (f"heightmaps resampled bilinearly to {target}: {generator.name} cannot generate at "
+                           "a chosen size (no width/height parameters); each .height.json gives the source size")
+    rows, cols = target_size((int(params["height"]), int(params["width"])), size)
+    sized = generator.with_params(width=cols, height=rows)
+    return sized, f"heightmaps generated at {cols} x {rows} (width={cols}, height={rows}), not resampled"
 
 
 def resample(height: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -91,13 +113,18 @@ def raw16(values: np.ndarray) -> bytes:
 def sidecar(content: Heightmap, values: np.ndarray) -> bytes:
     """Size, value range and height range of an exported heightmap, as JSON."""
     rows, cols = values.shape
+    resampled = tuple(values.shape) != tuple(content.shape)
     document = {
         "format": SIDECAR_FORMAT, "version": SIDECAR_VERSION,
         "width": cols, "height": rows,
         "source_width": content.shape[1], "source_height": content.shape[0],
+        "resampled": resampled,
         "dtype": "uint16", "byte_order": "little", "row_order": "top row (north) first",
         "scale": "height = value / 65535",
         "value_range": [int(values.min()), int(values.max())],
         "height_range": [float(values.min()) / 65535.0, float(values.max()) / 65535.0],
     }
+    if resampled:  # say it where the file is used: an engine import shows blur, not why
+        document["note"] = (f"resampled bilinearly from {content.shape[1]} x {content.shape[0]}: the generator "
+                            "made this map at its own size")
     return (json.dumps(document, indent=1) + "\n").encode("utf-8")

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Protocol
 
 from procgen.export.folder import check_folder, export_lock, prepare_folder
 from procgen.export.formats import ExportOptions, asset_stem, own_names, parse_formats
+from procgen.export.heightmap import sized_generator
 from procgen.export.manifest import Manifest, make_record
 from procgen.export.seeds import Seed, SeedList, as_seed_list
 from procgen.export.work import GeneratorSpec, Stored, Task
@@ -48,6 +49,7 @@ class ExportSummary:
     files: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    note: str | None = None  # what --heightmap-size did: generated at that size, or resampled
 
     @property
     def rate(self) -> float:
@@ -57,7 +59,7 @@ class ExportSummary:
     def line(self) -> str:
         return (f"exported {self.assets} {self.generator} assets to {self.folder}: {self.written} written "
                 f"({self.files} files, {self.bytes / 1e6:.1f} MB), {self.skipped} already complete; "
-                f"{self.seconds:.1f} s, {self.rate:.1f} assets/s")
+                f"{self.seconds:.1f} s, {self.rate:.1f} assets/s" + (f"; {self.note}" if self.note else ""))
 
 
 def default_workers() -> int:
@@ -79,7 +81,7 @@ def export(generator: Generator[Any], seeds: SeedList | Iterable[int | str | See
     the input and the folder happens before anything is written.
     """
     seeds = as_seed_list(seeds)
-    task = _task(generator, formats, options or ExportOptions())
+    task, note = _task(generator, formats, options or ExportOptions())
     workers = _workers(workers, backend)
     if backend == "ray":
         from procgen.export.ray_backend import require_ray
@@ -92,7 +94,9 @@ def export(generator: Generator[Any], seeds: SeedList | Iterable[int | str | See
         prepare_folder(folder)
         runner = _backend(backend, task, folder, workers, ray_address)
         try:
-            return _run(runner, manifest, task, seeds, folder, progress)
+            summary = _run(runner, manifest, task, seeds, folder, progress)
+            summary.note = note
+            return summary
         finally:
             runner.close()
 
@@ -107,9 +111,11 @@ def _workers(workers: int | None, backend: str) -> int:
     return min(workers, default_workers()) if backend == "local" else workers
 
 
-def _task(generator: Generator[Any], formats: str | Iterable[str], options: ExportOptions) -> Task:
+def _task(generator: Generator[Any], formats: str | Iterable[str],
+          options: ExportOptions) -> tuple[Task, str | None]:
     names = parse_formats(formats, generator.content_type, generator.name)
-    return Task(GeneratorSpec.of(generator), names, options)
+    generator, note = sized_generator(generator, names, options.heightmap_size)  # real detail, not upsampling
+    return Task(GeneratorSpec.of(generator), names, options), note
 
 
 def _backend(name: str, task: Task, folder: Path, workers: int, ray_address: str | None) -> Backend:

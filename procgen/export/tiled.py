@@ -23,6 +23,7 @@ import json
 import zlib
 from dataclasses import asdict
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -33,6 +34,8 @@ from procgen.content import Tile, TileMap
 from procgen.datasets.legend import color_hex
 from procgen.datasets.levels import BLOCKING_TAGS
 from procgen.export.previews import png_bytes
+from procgen.errors import OutputError
+from procgen.fileio import atomic_write
 from procgen.export.river_trace import river_polylines
 
 TILE_PX = 16
@@ -268,3 +271,30 @@ def _tmj_marker(m: dict[str, Any]) -> dict[str, Any]:
 
 def _tmj_river(r: dict[str, Any]) -> dict[str, Any]:
     return {**_tmj_object(r), "polyline": [{"x": x, "y": y} for x, y in r["points"]]}
+
+
+# ---- one map as files ---------------------------------------------------------------------------
+
+MAP_WRITERS = {".tmx": tmx, ".tmj": tmj}
+
+
+def write_map(level: TileMap, path: Path, encoding: str = "csv") -> list[Path]:
+    """``path`` (.tmx or .tmj) and its tileset beside it in TILESET_DIR, each file whole or absent.
+
+    Everything is rendered before anything is written; the tileset goes first, so a map on
+    disk never points at a missing tileset. A tileset already there with the same name
+    holds the same tiles (the name is their hash) and is left as it is.
+    """
+    document = MAP_WRITERS[path.suffix.lower()](level, encoding)
+    written = []
+    for name, data in tileset_files(level.tileset).items():
+        target = path.parent / name
+        if target.is_file() and target.read_bytes() == data:
+            continue
+        try:
+            target.parent.mkdir(exist_ok=True)
+        except OSError as exc:  # e.g. a file named like the tileset folder
+            raise OutputError(f"cannot create the tileset folder '{target.parent}': {exc.strerror or exc}") from None
+        written.append(atomic_write(target, lambda stream, data=data: stream.write(data)))
+    written.append(atomic_write(path, lambda stream: stream.write(document)))
+    return written

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 import procgen
+from procgen.content import TileMap
+from procgen.content.markers import OUTLINE, draw_markers
 from procgen.play.controls import SeedEntry, describe, next_seed
 from procgen.play.worker import Done, Job
 
@@ -44,9 +46,24 @@ class Picture:
 
 
 def _fit(image: Image.Image, box: tuple[int, int], resample: Image.Resampling) -> np.ndarray:
+    return np.asarray(_fitted(image, box, resample))
+
+
+def _fitted(image: Image.Image, box: tuple[int, int], resample: Image.Resampling) -> Image.Image:
     scale = min(box[0] / image.width, box[1] / image.height)
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    return np.asarray(image.resize(size, resample))
+    return image.resize(size, resample)
+
+
+def level_picture(level: TileMap, box: tuple[int, int]) -> np.ndarray:
+    """``level`` fitted into ``box`` with its spawn ring and goal flag drawn after fitting, at
+    the picture's own scale: shrunk with the tiles, one-tile markers would blur away."""
+    tiles = level.to_image(1, markers=False)
+    shrink = tiles.width > box[0] or tiles.height > box[1]
+    fitted = _fitted(tiles, box, Image.Resampling.BOX if shrink else Image.Resampling.NEAREST)
+    colors = (*level.marker_colors(), OUTLINE)
+    draw_markers(ImageDraw.Draw(fitted), level.spawn, level.goal, fitted.width / level.shape[1], colors, fitted.size)
+    return np.asarray(fitted)
 
 
 class Pictures:
@@ -62,6 +79,8 @@ class Pictures:
 
     def __call__(self, name: str, seed: int) -> Picture:
         content = self.generator(name).generate(seed)
+        if isinstance(content, TileMap):
+            return Picture(content, level_picture(content, (THUMB, THUMB)), level_picture(content, BIG))
         image = content.to_image().convert("RGB")
         # Tiles stay crisp when enlarged; anything shrunk is averaged.
         big = _fit(image, BIG, Image.Resampling.NEAREST if image.width < BIG[1] else Image.Resampling.LANCZOS)

@@ -184,10 +184,12 @@ class ExplorerView:
             gy, gx = state.level.goal
             centre = at(gx + 0.5, gy + 0.5)
             pulse = 9 + 3 * math.sin(seconds * 5.0)
-            pygame.draw.circle(screen, (220, 30, 30), centre, round(pulse), 3)
+            flag = state.level.marker_colors()[1]  # the goal flag's colour in every preview of this level
+            pygame.draw.circle(screen, flag, centre, round(pulse), 3)
             pygame.draw.line(screen, (40, 30, 30), centre, (centre[0], centre[1] - 18), 2)
-            pygame.draw.polygon(screen, (220, 30, 30), [(centre[0], centre[1] - 18), (centre[0] + 11, centre[1] - 14),
-                                                        (centre[0], centre[1] - 10)])
+            pennant = [(centre[0], centre[1] - 18), (centre[0] + 11, centre[1] - 14), (centre[0], centre[1] - 10)]
+            pygame.draw.polygon(screen, flag, pennant)
+            pygame.draw.polygon(screen, (0, 0, 0), pennant, 1)
             self._pointer(screen, centre)
         body = at(state.x, state.y)
         radius = round(HALF * TILE_PX * 1.15)
@@ -217,7 +219,7 @@ class ExplorerView:
             pygame.Rect(x, y, self.MINI, self.MINI))
         pygame.draw.rect(screen, TEXT, view, 1)
         if state.level.goal is not None:
-            pygame.draw.circle(screen, (230, 30, 30), (x + (state.level.goal[1] + 0.5) * sx,
+            pygame.draw.circle(screen, state.level.marker_colors()[1], (x + (state.level.goal[1] + 0.5) * sx,
                                                        y + (state.level.goal[0] + 0.5) * sy), 4)
         pygame.draw.circle(screen, (255, 255, 255), (x + state.x * sx, y + state.y * sy), 3)
 
