@@ -131,7 +131,9 @@ def test_text_seeds_from_a_file(tmp_path) -> None:
     records = [json.loads(line) for line in (out / MANIFEST).read_text().splitlines()]
     value = procgen.normalize_seed("mossy-canyon")
     assert [(r["seed"], r.get("seed_text")) for r in records] == [(value, "mossy-canyon"), (12, None)]
-    assert procgen.content.load(out / f"seed-{value}.json") == procgen.get("river/coinflip").generate("mossy-canyon")
+    # A safe text seed names its files; the manifest keeps its number (issue 15 item 4).
+    assert records[0]["files"].keys() == {"seed-mossy-canyon.json"}
+    assert procgen.content.load(out / "seed-mossy-canyon.json") == procgen.get("river/coinflip").generate("mossy-canyon")
 
 
 def test_progress_bar_and_summary_line(tmp_path, capsys) -> None:
@@ -149,7 +151,8 @@ def test_progress_bar_and_summary_line(tmp_path, capsys) -> None:
     (["--seeds", "9:3"], "START must be below STOP"),
     (["--seeds", "seeds.txt"], "line 2: seed '-5' is out of range"),
     (["--out", "a-file"], "is a file"),
-    (["--out", "missing/out"], "does not exist"),
+    (["--out", "a-file/out"], "is a file, not a folder"),
+    (["--out", "new/deeper/out", "--formats", "png,gif"], "unknown format 'gif'"),  # parents made, then removed
     (["--out", "/proc/self/export"], "not writable"),
     (["--out", "stranger"], "holds no manifest.jsonl"),
     (["--set", "rivers=9"], "rivers"),

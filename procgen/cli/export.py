@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from procgen.cli.options import add_generator_options, configured
+from procgen.cli.options import add_generator_options, add_quiet_option, configured
 from procgen.export import BACKENDS, FORMATS, ExportOptions, default_workers, export, parse_seeds
 from procgen.export.heightmap import ENGINE_SIZES, parse_size
 from procgen.export.previews import add_scale_option
 from procgen.export.tiled import DATA_ENCODINGS
+from procgen.fileio import created_folder
 
 
 class ExportCommand:
@@ -25,7 +27,8 @@ class ExportCommand:
         parser.add_argument("--formats", required=True, metavar="LIST",
                             help="comma-separated: " + "; ".join(f"{n}: {f.help}" for n, f in FORMATS.items()))
         parser.add_argument("--out", required=True, metavar="DIR",
-                            help="output folder (created if missing); rerun with the same settings to resume")
+                            help="output folder (created with its parents if missing); rerun with the same settings "
+                                 "to resume")
         parser.add_argument("--workers", type=int, default=None, metavar="N",
                             help=f"worker processes or Ray actors (default: the usable cores, here "
                                  f"{default_workers()}); 0 runs in this process")
@@ -38,7 +41,7 @@ class ExportCommand:
         parser.add_argument("--heightmap-size", default="native", metavar="SIZE",
                             help="png16/r16 size: native, auto (smallest 2^n+1 that holds the map) or one of "
                                  + ", ".join(map(str, ENGINE_SIZES)))
-        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        add_quiet_option(parser)
         add_scale_option(parser)
 
     @staticmethod
@@ -52,7 +55,8 @@ class ExportCommand:
             print(f"procgen: note: --workers {args.workers} is more than the {cores} usable cores; using {cores}",
                   file=sys.stderr)
             args.workers = cores
-        summary = export(generator, seeds, args.formats, args.out, workers=args.workers, backend=args.backend,
-                         options=options, progress=not args.no_progress, ray_address=args.ray_address)
+        with created_folder(Path(args.out).parent):  # removed again if the export fails before writing
+            summary = export(generator, seeds, args.formats, args.out, workers=args.workers, backend=args.backend,
+                             options=options, progress=not args.quiet, ray_address=args.ray_address)
         print(summary.line())
         return 0

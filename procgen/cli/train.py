@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
-from procgen.cli.options import parse_sets
-from procgen.errors import ParameterError
+from procgen.cli.options import add_force_option, add_quiet_option, parse_sets
+from procgen.errors import OutputError, ParameterError
 from procgen.evaluate.likelihood import has_density, heldout_nll
-from procgen.fileio import atomic_write
+from procgen.fileio import STAGING_EXTRA, atomic_write, check_name, created_folder, staging_folder, swap_folder
 from procgen.content import TileMap
 from procgen.generators import Generator, generator_class
 from procgen.generators.folder import TRAINING_DIR, check_model_target
@@ -72,7 +72,8 @@ def train_levels(cls: type[Generator[Any]], data_path: str, out: Path, params: d
     began = time.monotonic()
     model = cls().fit(corpus, out=out, resume=resume, progress=progress, **params)
     seconds = time.monotonic() - began
-    result = evaluate_level_model(model, corpus, count=eval_levels)
+    result = evaluate_level_model(model, corpus, count=eval_levels, progress=progress,
+                                  label=f"evaluating {cls.name} on {eval_levels} levels")
     facts = {"seconds": seconds, "data": data_path, "levels": result,
              "counts": {s: len(v) for s, v in split_corpus(corpus).items()}}
     write_level_card(model, out, facts)
@@ -147,21 +148,32 @@ class TrainCommand:
         parser.add_argument("--view", choices=("top-down", "side-view"),
                             help="level corpora whose legend has no view: top-down or side-view (default: "
                                  "inferred from the levels, and reported)")
-        parser.add_argument("--out", required=True, metavar="DIR", help="model folder to write")
+        parser.add_argument("--out", required=True, metavar="DIR",
+                            help="model folder to write (created with its parents if missing)")
         parser.add_argument("--set", dest="params", action="append", default=[], metavar="KEY=VALUE",
                             help="set a parameter (repeatable), e.g. --set epochs=20")
         parser.add_argument("--eval-levels", type=int, default=100, metavar="N",
                             help="level models: levels generated to measure the trained model (default 100)")
         parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
-        parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        add_force_option(parser, "model")
+        add_quiet_option(parser)
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
-        with removed_on_failure(out):
-            model, facts = train(args.name, args.data, out, parse_sets(generator_class(args.name), args.params),
-                                 resume=args.resume, progress=not args.quiet, data_format=args.data_format,
-                                 view=args.view, eval_levels=args.eval_levels)
+        check_name(out, extra=STAGING_EXTRA)  # before the file system is asked about it
+        if args.force and args.resume:
+            raise ParameterError("--force replaces the model in --out and --resume continues it: give one")
+        with created_folder(out.parent):
+            check_model_target(out)
+            if args.resume or not _holds_something(out):
+                with removed_on_failure(out):
+                    model, facts = _train(args, out)
+            elif not args.force:
+                raise OutputError(f"'{out}' already holds a model; pass --force to replace it (the new one is "
+                                  "written beside it and swapped in when complete), or --resume to continue it")
+            else:
+                model, facts = _train_beside(args, out)
         summary = f"wrote {out} ({model.name}, {facts['seconds']:.1f} s"
         if "levels" in facts:
             r = facts["levels"]
@@ -171,6 +183,30 @@ class TrainCommand:
             summary += f", held-out NLL {facts['holdout'].nats_per_step:.4f} nats/step"
         print(summary + ")")
         return 0
+
+
+def _train(args: argparse.Namespace, out: Path) -> tuple[Generator[Any], dict[str, Any]]:
+    return train(args.name, args.data, out, parse_sets(generator_class(args.name), args.params),
+                 resume=args.resume, progress=not args.quiet, data_format=args.data_format,
+                 view=args.view, eval_levels=args.eval_levels)
+
+
+def _train_beside(args: argparse.Namespace, out: Path) -> tuple[Generator[Any], dict[str, Any]]:
+    """Train into a hidden folder beside ``out`` and swap it in whole only when complete: until
+    then ``out`` keeps the old model, and a failed or interrupted run leaves nothing else."""
+    staging = staging_folder(out)
+    try:
+        model, facts = _train(args, staging)
+        swap_folder(staging, out)
+    except OSError as exc:
+        raise OutputError(f"cannot write model folder '{out}': {exc.strerror or exc}") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return model, facts
+
+
+def _holds_something(path: Path) -> bool:
+    return path.is_dir() and not _is_empty_folder(path)
 
 
 @contextlib.contextmanager

@@ -24,6 +24,7 @@ from procgen.evaluate.level_metrics import novelty as nearest_window
 from procgen.generators.base import Generator
 from procgen.generators.learned.levels.data import floor_id, split_corpus, terrain
 from procgen.levels.endpoints import marker_ids, place_endpoints
+from procgen.progress import bar
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,11 @@ def _copy_share(grids: list[np.ndarray], train: list[np.ndarray], k: int) -> flo
 
 
 def evaluate_level_model(generator: Generator[Any], corpus: LevelCorpus, *, count: int = 100, seed: int = 0,
-                         window: int = 16) -> LevelModelResult:
-    """Measure ``generator`` (a TileMap generator over ``corpus``'s tileset) against ``corpus``."""
+                         window: int = 16, progress: bool = False, label: str | None = None) -> LevelModelResult:
+    """Measure ``generator`` (a TileMap generator over ``corpus``'s tileset) against ``corpus``.
+
+    ``progress``: a bar on stderr counting the levels generated (the slow part), named ``label``.
+    """
     if generator.content_type is not TileMap:
         raise ParameterError(f"{generator.name} makes {generator.content_type.__name__}, not tile levels")
     if isinstance(count, bool) or not isinstance(count, int) or count < 2:
@@ -81,11 +85,33 @@ def evaluate_level_model(generator: Generator[Any], corpus: LevelCorpus, *, coun
     seeds = list(range(seed, seed + count))
     options = generator.config.to_dict()
     raw_gen = generator.with_params(repair=False) if "repair" in options else generator
-    raw = raw_gen.generate_batch(seeds)
-    first = raw_gen.with_params(draws=1).generate_batch(seeds) if "draws" in options else raw
-    repaired = generator.generate_batch(seeds)
-    if raw[0].tileset != corpus.tileset:
+    probe = raw_gen.generate_batch(seeds[:1])
+    # Checked on one level, before the bar: a wrong model is one error line, at once.
+    if probe[0].tileset != corpus.tileset:
         raise ParameterError(f"{generator.name} was trained on another tileset than this corpus")
+    passes = [generator] + ([raw_gen.with_params(draws=1)] if "draws" in options else [])
+    with bar(count * (1 + len(passes)), label or f"evaluating {generator.name}", unit="level",
+             enabled=progress) as shown:
+        shown.update(1)
+        raw = probe + _generated(raw_gen, seeds[1:], shown)
+        repaired, *rest = [_generated(g, seeds, shown) for g in passes]
+        shown.set_postfix_str("measuring", refresh=False)
+        return _measured(generator, corpus, parts, raw, rest[0] if rest else raw, repaired, seed, window)
+
+
+def _generated(generator: Generator[Any], seeds: list[int], shown: Any, chunk: int = 8) -> list[TileMap]:
+    """``generator.generate_batch(seeds)`` a few seeds at a time, counted on ``shown``
+    (equal to one batch: ``generate_batch(seeds)[i] == generate(seeds[i])``)."""
+    levels: list[TileMap] = []
+    for start in range(0, len(seeds), chunk):
+        levels += generator.generate_batch(seeds[start:start + chunk])
+        shown.update(len(seeds[start:start + chunk]))
+    return levels
+
+
+def _measured(generator: Generator[Any], corpus: LevelCorpus, parts: dict[str, list[Any]], raw: list[TileMap],
+              first: list[TileMap], repaired: list[TileMap], seed: int, window: int) -> LevelModelResult:
+    count = len(raw)
     floor = floor_id(corpus)
     held, train = terrain(parts["holdout"], corpus), terrain(parts["train"], corpus)
     # Pattern statistics of the model itself: its first draws, not the ones chosen for playability.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -14,6 +13,7 @@ from PIL import Image, ImageDraw
 
 from procgen.content.river import walk
 from procgen.errors import OutputError
+from procgen.fileio import staging_folder, swap_folder
 from procgen.evaluate.compare import Comparison
 from procgen.evaluate.statistics import STATISTICS
 
@@ -23,36 +23,49 @@ UNITS = {"sinuosity": "length / chord", "turning_angle": "radians", "curvature_a
          "run_length": "turns", "extent": "radius of gyration / length"}
 
 
-def check_report_target(out: str | os.PathLike[str]) -> Path:
-    """Refuse an output folder that cannot take a report, before any work is done."""
+def check_report_target(out: str | os.PathLike[str], *, force: bool = True) -> Path:
+    """Refuse an output folder that cannot take a report, before any work is done.
+
+    An earlier report there is replaced only with ``force`` (the command line's ``--force``;
+    library callers replace by default); a folder holding anything else is never replaced.
+    """
     target = Path(out)
-    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / "report.json").exists())):
-        raise OutputError(f"'{target}' exists and is not an earlier report; choose an empty or new folder")
-    if not target.parent.is_dir():
-        raise OutputError(f"folder '{target.parent}' does not exist; create it first")
+    try:
+        holds = target.is_dir() and any(target.iterdir())
+        if target.exists() and (not target.is_dir() or (holds and not (target / "report.json").exists())):
+            raise OutputError(f"'{target}' exists and is not an earlier report; choose an empty or new folder")
+        if holds and not force:
+            raise OutputError(f"'{target}' already holds a report; pass --force to replace it, or choose "
+                              "another --out folder")
+        if not target.parent.is_dir():
+            raise OutputError(f"folder '{target.parent}' does not exist; create it first")
+    except OSError as exc:  # e.g. a path through a file
+        raise OutputError(f"cannot use report folder '{target}': {exc.strerror or exc}") from None
     return target
 
 
-def write_report(report: Comparison, out: str | os.PathLike[str]) -> Path:
-    """Write the report folder ``out``; an earlier report there is replaced whole."""
+def write_report(report: Comparison, out: str | os.PathLike[str], *, force: bool = True) -> Path:
+    """Write the report folder ``out``; an earlier report there is replaced whole (with ``force``)."""
     def fill(staging: Path) -> None:
         (staging / "report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         samples_png(report).save(staging / "samples.png")
         histograms_png(report).save(staging / "histograms.png")
         (staging / "report.md").write_text(markdown(report))
 
-    return write_report_folder(out, fill)
+    return write_report_folder(out, fill, force=force)
 
 
-def write_report_folder(out: str | os.PathLike[str], fill: Callable[[Path], None]) -> Path:
-    """Call ``fill(staging)`` on a fresh folder beside ``out``, then swap it in for ``out`` whole."""
-    target = check_report_target(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+def write_report_folder(out: str | os.PathLike[str], fill: Callable[[Path], None], *, force: bool = True) -> Path:
+    """Call ``fill(staging)`` on a fresh folder beside ``out``, then swap it in for ``out`` whole.
+
+    Readers of ``out`` see the old report or the new one, never a mix; a failure (or Ctrl-C)
+    while filling leaves the old one untouched and no staging folder behind.
+    """
+    target = check_report_target(out, force=force)
+    staging = staging_folder(target)
     try:
         fill(staging)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
+        swap_folder(staging, target)
     except OSError as exc:
         raise OutputError(f"cannot write report '{target}': {exc.strerror or exc}") from exc
     finally:

@@ -142,3 +142,26 @@ def _remove_if_empty(folder: Path, made: bool) -> None:
     if made:
         with contextlib.suppress(OSError):
             folder.rmdir()
+
+
+def renamed_asset(folder: Path, hashes: dict[str, str], written: str, wanted: str) -> dict[str, str]:
+    """Rename an asset's own files from stem ``written`` (workers name files by the int seed)
+    to ``wanted`` (a text seed's name); returns ``hashes`` keyed by the final names.
+
+    Each rename is atomic and happens before the manifest records the asset, so a killed run
+    leaves at worst an unrecorded ``written`` file, which the next run writes again and moves.
+    Shared files (in a subfolder) keep their names.
+    """
+    if written == wanted:
+        return hashes
+    final = {}
+    for name, sha in hashes.items():
+        if "/" not in name and name.startswith(written + "."):
+            name_now = wanted + name[len(written):]
+            try:
+                os.replace(folder / name, folder / name_now)
+            except OSError as exc:
+                raise OutputError(f"cannot rename '{folder / name}': {exc.strerror or exc}") from None
+            name = name_now
+        final[name] = sha
+    return final

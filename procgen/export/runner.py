@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
-from procgen.export.folder import check_folder, export_lock, prepare_folder
+from procgen.export.folder import check_folder, export_lock, prepare_folder, renamed_asset
 from procgen.export.formats import ExportOptions, asset_stem, own_names, parse_formats
 from procgen.export.heightmap import sized_generator
 from procgen.export.manifest import Manifest, make_record
@@ -143,7 +143,7 @@ def _run(backend: Backend, manifest: Manifest, task: Task, seeds: SeedList, fold
             for seed in seeds:
                 old = manifest.take(seed.value)
                 if old is not None and manifest.is_complete(old, task.formats,
-                                                            own_names(asset_stem(seed.value), task.formats)):
+                                                            own_names(seeds.file_stem(seed), task.formats)):
                     summary.skipped += 1
                     bar.update()
                     continue
@@ -151,9 +151,9 @@ def _run(backend: Backend, manifest: Manifest, task: Task, seeds: SeedList, fold
                 formats = tuple(dict.fromkeys(task.formats + (old[0] if old else ())))
                 pending.append((seed, formats, old is not None, backend.submit(seed.value, formats)))
                 while len(pending) >= window:
-                    _finish(backend, manifest, task, summary, bar, *pending.popleft())
+                    _finish(backend, manifest, seeds, summary, bar, *pending.popleft())
             while pending:
-                _finish(backend, manifest, task, summary, bar, *pending.popleft())
+                _finish(backend, manifest, seeds, summary, bar, *pending.popleft())
         except BaseException:
             bar.leave = False  # the error is one line: the bar is erased, not left above it
             raise
@@ -163,11 +163,13 @@ def _run(backend: Backend, manifest: Manifest, task: Task, seeds: SeedList, fold
     return summary
 
 
-def _finish(backend: Backend, manifest: Manifest, task: Task, summary: ExportSummary, bar: Any,
+def _finish(backend: Backend, manifest: Manifest, seeds: SeedList, summary: ExportSummary, bar: Any,
             seed: Seed, formats: tuple[str, ...], replaces: bool, handle: Any) -> None:
     stored = backend.result(handle)
+    # Workers name files by the int seed; a safe text seed's files take its text (seed-mossy-canyon.png).
+    files = renamed_asset(manifest.folder, stored.hashes, asset_stem(seed.value), seeds.file_stem(seed))
     manifest.append(make_record(manifest.identity, seed.value, seed.text, stored.content, stored.digest,
-                                formats, stored.hashes), replaces=replaces)
+                                formats, files), replaces=replaces)
     summary.written += 1
     summary.files += sum(1 for name in stored.hashes if "/" not in name)
     summary.bytes += stored.size

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -18,6 +19,13 @@ from procgen.errors import SeedError, shown
 from procgen.seeding import SEED_LIMIT, normalize_seed
 
 _RANGE = re.compile(r"\s*([0-9]+)\s*:\s*([0-9]+)\s*(?::\s*([0-9]+)\s*)?")
+# A text seed names its asset's files (seed-mossy-canyon.png) only when the text is safe
+# wherever game assets travel: ASCII letters, digits, '-' and '_' (no '.', which could
+# forge another asset's suffix such as ".height16"; no separators, spaces, control or
+# non-ASCII characters, which some file systems or tools mangle), 64 characters at most.
+# Windows device names (CON, NUL, COM1...) are harmless behind the "seed-" prefix. Any
+# other text seed's files are named by its number; the manifest keeps both either way.
+_SAFE_TEXT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,13 @@ class Seed:
     value: int
     text: str | None = None
 
+    @property
+    def name_text(self) -> str | None:
+        """The text to name files by: the seed's text when safe (see _SAFE_TEXT), else None."""
+        text = None if self.text is None else self.text.strip()
+        # All digits: an int seed's own name (seed-12) must stay the int's.
+        return text if text and _SAFE_TEXT.fullmatch(text) and not text.isdigit() else None
+
 
 class SeedList(Sequence[Seed]):
     """An ordered, duplicate-free list of seeds; a range stays lazy (0:10**9 costs nothing)."""
@@ -34,6 +49,23 @@ class SeedList(Sequence[Seed]):
     def __init__(self, values: range | Sequence[Seed], source: str) -> None:
         self._values = values
         self.source = source
+        self._clashing: set[str] | None = None  # casefolded texts two seeds share; made on first use
+
+    def file_stem(self, seed: Seed) -> str:
+        """The stem of ``seed``'s file names: ``seed-<text>`` for a safe text seed, else
+        ``seed-<number>``. Texts equal but for case (Canyon, canyon) would be one file on
+        macOS and Windows, so each of them is named by its number."""
+        text = seed.name_text
+        if text is None or text.casefold() in self._clashes():
+            return f"seed-{seed.value}"
+        return f"seed-{text}"
+
+    def _clashes(self) -> set[str]:
+        if self._clashing is None:
+            texts = () if isinstance(self._values, range) else (s.name_text for s in self._values)
+            counts = Counter(t.casefold() for t in texts if t)
+            self._clashing = {t for t, n in counts.items() if n > 1}
+        return self._clashing
 
     def __len__(self) -> int:
         return len(self._values)
