@@ -52,7 +52,7 @@ def test_text_seed_and_data_formats(tmp_path) -> None:
     (["generate", "river/coinflip", "--seed", "1", "--set", "wiggle=2", "-o", "r.png"], "no parameter wiggle"),
     (["generate", "river/coinflip", "--seed", "1", "--set", "steps", "-o", "r.png"], "KEY=VALUE"),
     (["generate", "river/coinflip", "--seed", "1", "-o", "r.bmp"], "suffix"),
-    (["generate", "river/coinflip", "--seed", "1", "-o", "missing/r.png"], "does not exist"),
+    (["generate", "river/coinflip", "--seed", "1", "-o", "/dev/null/x.png"], "not a folder"),  # a parent that is a file
     (["generate", "landscape/fbm", "--seed", "1", "--set", "width=4096", "--set", "height=4096", "-o", "r.png"], "chunks"),
     (["generate", "./not-a-model", "--seed", "1", "-o", "r.png"], "neither"),
     (["generate", "river/coinflip", "-o", "r.png"], "--seed"),

@@ -83,10 +83,11 @@ def split_of(river_id: str) -> str:
 
 
 def default_rivers_path() -> Path:
-    """The shipped dataset folder: ``$PROCGEN_ASSETS/data/rivers``, else the repository's assets."""
-    root = os.environ.get("PROCGEN_ASSETS")
-    assets = Path(root) if root else Path(__file__).parent.parent.parent / "assets"  # beside the procgen package
-    return assets / "data" / "rivers"
+    """The shipped dataset folder under :func:`procgen.assets.assets_dir` (``$PROCGEN_ASSETS``, the
+    installed wheel's copy, or the repository's ``assets/``)."""
+    from procgen.assets import assets_dir
+
+    return assets_dir() / "data" / "rivers"
 
 
 def _frozen(value: Any, dtype: Any) -> np.ndarray:
