@@ -18,9 +18,10 @@ cell is propagated, so neighbours always agree. It only lets some contradictions
 later, where backtracking catches them (vglc-rooms, 64x64: radius 4 takes 0.5 s and 7
 backtracks, no radius 2 s and none, radius 2 thousands of backtracks).
 
-Backtracking is chronological: a contradiction undoes the last decision
-(``_wfc_state.undo``) and bans its pattern at its cell, which follows from the decisions
-before it. Sums run in a fixed order, so a seed gives the same level on every CPU.
+Backtracking undoes decisions on a trail (``_wfc_state.undo``) and bans the pattern of the
+decision it returns to at its cell. It jumps back to the latest decision that can have
+reached the contradiction (``_culprit``), further for contradictions in a row. Sums run in
+a fixed order, so a seed gives the same level on every CPU.
 """
 
 from __future__ import annotations
