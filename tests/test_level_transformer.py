@@ -59,9 +59,32 @@ def test_every_context_tile_is_drawn_in_an_earlier_pass(rows: int, reach: int) -
     assert t.max() + 1 == 13 + (reach + 1) * (9 - 1)  # W + (L+1)(H-1) passes
 
 
-def test_sampled_probabilities_are_the_teacher_forced_ones(tiny: TransformerLevel) -> None:
+@pytest.mark.parametrize("far, below", [(0, 0), (2, 2)])
+def test_far_and_edge_slots_precede_the_tile(far: int, below: int) -> None:
+    offsets = context_offsets(3, 4, far, below)
+    assert len(offsets) == 3 * 9 + 4 + far * (9 + 1) + below
+    t = wavefront_time(20, 20, 4)
+    for r in range(20):
+        for c in range(20):
+            for dr, dc in offsets:
+                if dr > 0:  # an edge slot reads no tile
+                    assert dc == 0
+                elif 0 <= r + dr < 20 and 0 <= c + dc < 20:
+                    assert t[r + dr, c + dc] < t[r, c] and (dr < 0 or dc < 0)  # earlier in both orders
+
+
+@pytest.fixture(scope="module")
+def tiny_far(rooms: LevelCorpus) -> TransformerLevel:
+    model = generator_class("level/transformer")().fit(rooms, **{**TINY, "far": 1, "below": 2})
+    return model  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("which", ["tiny", "tiny_far"])
+def test_sampled_probabilities_are_the_teacher_forced_ones(which: str, request: pytest.FixtureRequest) -> None:
     """The wavefront draws each tile from exactly the factor log_prob scores it with: the
-    passes respect the scan order's causality (a wrong order would change the context)."""
+    passes respect the scan order's causality (a wrong order would change the context), and
+    the edge slots read the same INSIDE / BORDER in both."""
+    tiny = request.getfixturevalue(which)
     for density, (h, w) in ((0.3, (11, 17)), (0.7, (20, 9)), (-1.0, (13, 13))):
         model = tiny.with_params(density=density)
         with model.inference():

@@ -5,8 +5,10 @@ Model. A level's tiles x_(r,c) are scanned in raster order (row by row, left to 
     p(x | d) = prod_(r,c) p(x_(r,c) | N(r,c), d)
 
 where N(r,c) is the tile's causal neighbourhood: the ``rows`` (R) rows above it within
-columns c-L..c+L (L = ``reach``) and the L tiles to its left in its own row, positions
-outside the level being a BORDER token, and d is the CONTROL: the share of tiles carrying
+columns c-L..c+L (L = ``reach``), the L tiles to its left, ``far`` sparse rows further up and
+tiles further left, and ``below`` edge slots that say whether the level goes on below
+(``neighbourhood``: the whole layout and the level edge, so levels keep a wall frame and
+rooms close), positions outside the level being a BORDER token, and d is the CONTROL: the share of tiles carrying
 ``control_tag`` (e.g. "solid") to aim for (see Control below). Every factor is a softmax
 over the tile kinds (spawn/goal markers masked out), so ``log_prob`` is exact: the sum of
 the per-tile log-probabilities.
@@ -17,14 +19,15 @@ starts as an embedding of the control (RBF features) and passes through ``layers
 pre-norm blocks of multi-head attention *to the context tokens* plus a feed-forward layer;
 the tile's logits are read from it. Context tokens are not re-encoded by each other
 (cross-attention only), so a token's keys and values depend on its (slot, tile) pair alone
-and come from a table of R(2L+1)+L slots x (tiles + 1) rows computed once per step (or per
+and come from a table of S slots x (tiles + 3) rows computed once per step (or per
 level when sampling): a sampling pass is a few dozen small ops (``_Sampler``, the same
 function as the module's forward up to float rounding, checked by the tests).
 
-Training is parallel: from each training window a random subset of ``tiles_per_window``
-tiles (from the training generator) is scored, each with its context gathered from the
-window (outside the window = BORDER, the level edge as the sampler sees it); the loss is the
-mean cross-entropy.
+Training is parallel: from each training window (cut from the levels padded with BORDER) a
+random subset of ``tiles_per_window`` level tiles is scored, those whose whole context lies in
+the window first, each with its context gathered from the window (outside it = UNSEEN, never
+mistaken for the level edge); the loss is the mean cross-entropy. (Windows read as BORDER at
+their cut edges taught no level edge: samples drew full-width stripes and no wall frame.)
 
 Sampling is a wavefront: tile (r,c) depends only on tiles with an earlier time
 t = c + (L+1) r, so all tiles of one t are drawn in one batched pass, W + (L+1)(H-1)
@@ -76,6 +79,10 @@ from procgen.errors import ContentError, ParameterError
 from procgen.generators.config import param
 from procgen.generators.learned.core import one_thread
 from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig
+from procgen.generators.learned.levels.data import side_view_window
+from procgen.generators.learned.levels.neighbourhood import (EXTRA_TOKENS, context_index, context_offsets,
+                                                             extra_tokens, gather_context, margins, pad,
+                                                             ranked_picks, training_windows, wavefront_time)
 from procgen.generators.registry import register
 from procgen.levels.endpoints import marker_ids
 
@@ -97,6 +104,11 @@ class TransformerLevelConfig(LearnedLevelConfig):
 
     rows: int = param(3, "rows above a tile that it sees (R)", ge=1, le=8)
     reach: int = param(4, "columns a tile sees to each side in the rows above and to its left (L)", ge=1, le=16)
+    window: int = param(24, "side of the square training windows cut from the corpus levels (padded with "
+                            "BORDER, so a window may exceed a level)", ge=8, le=128)
+    far: int = param(2, "sparse rows above the R (every second row; every second column out to 2L each side) "
+                        "and as many sparse tiles further left", ge=0, le=8)
+    below: int = param(2, "edge slots below a tile: whether the level goes on 1..below rows down", ge=0, le=4)
     d_model: int = param(48, "width of the transformer", ge=8, le=256)
     heads: int = param(4, "attention heads (must divide d_model)", ge=1, le=16)
     layers: int = param(2, "transformer blocks", ge=1, le=8)
@@ -118,36 +130,6 @@ class TransformerLevelConfig(LearnedLevelConfig):
             raise ParameterError(f"parameter heads must divide d_model ({self.d_model}), got {self.heads}")
         if self.density != -1.0 and self.density < 0.0:
             raise ParameterError(f"parameter density must be -1 (natural) or in [0, 1], got {self.density}")
-
-
-# ---- the causal neighbourhood and the wavefront ----------------------------------------
-def context_offsets(rows: int, reach: int) -> np.ndarray:
-    """(S, 2) int (dr, dc) of the context slots: R rows above x (2L+1) columns, then L to the left."""
-    above = [(dr, dc) for dr in range(-rows, 0) for dc in range(-reach, reach + 1)]
-    left = [(0, dc) for dc in range(-reach, 0)]
-    return np.array(above + left, dtype=np.int64).reshape(-1, 2)
-
-
-def wavefront_time(height: int, width: int, reach: int) -> np.ndarray:
-    """(H, W) int: the pass t = c + (L+1) r in which tile (r, c) is drawn; every tile of its
-    context has a smaller t, so the tiles of one t are independent given the earlier ones."""
-    r, c = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
-    return c + (reach + 1) * r
-
-
-def _context_index(height: int, width: int, rows: int, reach: int) -> tuple[np.ndarray, np.ndarray]:
-    """Flat indices into a grid padded with BORDER (R rows on top, L columns each side):
-    (H*W,) of each tile and (H*W, S) of its context slots, tiles in raster order."""
-    padded_w = width + 2 * reach
-    r, c = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
-    pos = ((r + rows) * padded_w + (c + reach)).ravel()  # (H*W,)
-    offsets = context_offsets(rows, reach)
-    return pos, pos[:, None] + (offsets[:, 0] * padded_w + offsets[:, 1])[None, :]
-
-
-def _padded(grids: torch.Tensor, rows: int, reach: int, border: int) -> torch.Tensor:
-    """(B, H, W) ids -> (B, H+R, W+2L) with BORDER above and on both sides."""
-    return F.pad(grids, (reach, reach, rows, 0), value=border)
 
 
 def _share_features(share: torch.Tensor) -> torch.Tensor:
@@ -254,7 +236,7 @@ class ContextTransformer(nn.Module):
 
     def __init__(self, tiles: int, slots: int, d: int, heads: int, layers: int) -> None:
         super().__init__()
-        self.vocab = tiles + 1  # the tiles and BORDER
+        self.vocab = tiles + EXTRA_TOKENS  # the tiles, BORDER, UNSEEN and INSIDE (see neighbourhood)
         self.heads = heads
         self.token = nn.Embedding(self.vocab, d)
         self.slot = nn.Parameter(torch.zeros(slots, d))  # learned position embedding per neighbourhood slot
@@ -301,8 +283,13 @@ class TransformerLevel(LearnedLevel):
         return self.config.tiles
 
     @property
+    def offsets(self) -> np.ndarray:
+        c = self.config
+        return context_offsets(c.rows, c.reach, c.far, c.below)
+
+    @property
     def slots(self) -> int:
-        return self.config.rows * (2 * self.config.reach + 1) + self.config.reach
+        return len(self.offsets)
 
     def build(self) -> nn.Module:
         c = self.config
@@ -331,41 +318,63 @@ class TransformerLevel(LearnedLevel):
         return torch.full((1,), 0.5) if stored is None else torch.from_numpy(np.asarray(stored, np.float32))
 
     def prepare(self, train_x: torch.Tensor) -> None:
-        shares = self.control_mask()[train_x].double().mean(dim=(1, 2)).numpy()  # (N,) per window
+        inside = (train_x < self.border).double().sum(dim=(1, 2)).clamp_min(1.0)
+        shares = (self._mask_tokens()[train_x].double().sum(dim=(1, 2)) / inside).numpy()  # (N,) per window
         levels = (np.arange(DENSITY_QUANTILES) + 0.5) / DENSITY_QUANTILES
         self.extras["densities"] = np.quantile(shares, levels).astype(np.float32)
         self.extras["control"] = self.control_mask().numpy().astype(np.uint8)
         # The floor markers stand on (data.floor_id's rule, over the training windows).
-        counts = np.bincount(train_x.reshape(-1).numpy(), minlength=self.config.tiles).astype(np.float64)
+        counts = np.bincount(train_x.reshape(-1).numpy(), minlength=self.config.tiles)[:self.config.tiles]
+        counts = counts.astype(np.float64)
         usable = np.array([t.walkable for t in self.tileset]) & ~self.blocked.numpy()
         self.extras["floor"] = np.array([int(np.argmax(np.where(usable, counts + 1, -1)))], dtype=np.int64)
+
+    def _mask_tokens(self) -> torch.Tensor:
+        """(vocab,) bool: the control mask over tiles and the extra tokens (never control tiles)."""
+        return torch.cat([self.control_mask(), torch.zeros(EXTRA_TOKENS, dtype=torch.bool)])
+
+    def training_setup(self, data: Any, params: dict[str, Any]) -> tuple["LearnedLevel", torch.Tensor,
+                                                                          torch.Tensor]:
+        """As :meth:`LearnedLevel.training_setup` (the same model), the windows cut from levels padded
+        with BORDER (so a window may be larger than a bare level)."""
+        corpus = data if isinstance(data, LevelCorpus) else load_corpus(data)
+        # The base's model (sized and tiled for the corpus) from a cheap cut; then the real window settings.
+        model, _, _ = super().training_setup(corpus, {**params, "window": 8, "stride": 128, "augment": False})
+        side_view = corpus.view == "side-view"
+        window = params.get("window", side_view_window([lv.tiles for lv in corpus.levels]) if side_view
+                            else self.config.window)
+        model = type(self)(model.config.replace(window=window, stride=params.get("stride", self.config.stride),
+                                                augment=params.get("augment", self.config.augment)))
+        model.set_legend(corpus.legend)
+        return (model, *training_windows(model, corpus, model.offsets))
 
     def _window_batch(self, windows: torch.Tensor, picks: torch.Tensor,
                       null: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """windows (B, k, k), picks (B, n) flat tile indices, null (B, n) bool -> context (B*n, S),
         targets (B*n,), controls (B*n, 2): the window's share and the tile's box share (NaN where
-        null)."""
+        null), both over the level's tiles in the window. Targets that are BORDER are -1 (unscored)."""
         c = self.config
         b, k, _ = windows.shape
-        pos, ctx = _context_index(k, k, c.rows, c.reach)
+        pos, ctx = context_index(k, k, self.offsets)
         pos_t, ctx_t = torch.from_numpy(pos), torch.from_numpy(ctx)  # (k*k,), (k*k, S)
-        flat = _padded(windows, c.rows, c.reach, self.border).reshape(b, -1)  # (B, P)
-        context = torch.gather(flat, 1, ctx_t[picks].reshape(b, -1)).reshape(-1, ctx.shape[1])  # (B*n, S)
+        flat = pad(windows, self.offsets, extra_tokens(c.tiles)[1]).reshape(b, -1)  # (B, P), UNSEEN around
+        context = gather_context(flat, ctx_t[picks].reshape(b, -1), self.offsets, c.tiles).reshape(-1, self.slots)
         targets = torch.gather(flat, 1, pos_t[picks]).reshape(-1)  # (B*n,)
-        mask = self.control_mask()[windows]  # (B, k, k)
-        boxes = box_shares(mask, c.control_radius).reshape(b, -1)  # (B, k*k)
-        local = torch.gather(boxes, 1, picks).masked_fill(null, float("nan"))  # (B, n)
-        share = mask.float().mean(dim=(1, 2))[:, None].expand_as(local)  # (B, n)
-        return context, targets, torch.stack([share, local], dim=-1).reshape(-1, 2)
+        targets = targets.masked_fill(targets >= self.border, -1)
+        mask, inside = self._mask_tokens()[windows], windows < self.border  # (B, k, k) each
+        boxes = box_shares(mask, c.control_radius) / box_shares(inside, c.control_radius).clamp_min(1e-6)
+        local = torch.gather(boxes.reshape(b, -1), 1, picks).masked_fill(null, float("nan"))  # (B, n)
+        share = mask.sum(dim=(1, 2)) / inside.sum(dim=(1, 2)).clamp_min(1)
+        return context, targets, torch.stack([share[:, None].expand_as(local).float(), local], dim=-1).reshape(-1, 2)
 
     def training_step(self, batch: torch.Tensor, optimizers: list[torch.optim.Optimizer],
                       generator: torch.Generator) -> dict[str, float]:
         b, k, _ = batch.shape
         n = min(self.config.tiles_per_window, k * k)
-        picks = torch.rand(b, k * k, generator=generator).argsort(dim=1)[:, :n]  # (B, n) distinct tiles
+        picks = ranked_picks(batch, self.offsets, self.border, n, generator)  # (B, n) distinct tiles
         null = torch.rand(b, n, generator=generator) < LOCAL_DROP
         context, targets, controls = self._window_batch(batch, picks, null)
-        loss = F.cross_entropy(self.module(context, controls), targets)
+        loss = F.cross_entropy(self.module(context, controls), targets, ignore_index=-1)
         optimizers[0].zero_grad()
         loss.backward()
         optimizers[0].step()
@@ -378,15 +387,15 @@ class TransformerLevel(LearnedLevel):
             data = data[torch.randperm(len(data), generator=fixed)[:VALIDATION_WINDOWS].sort().values]
         b, k, _ = data.shape
         n = min(4 * self.config.tiles_per_window, k * k)
-        picks = torch.rand(b, k * k, generator=fixed).argsort(dim=1)[:, :n]
+        picks = ranked_picks(data, self.offsets, self.border, n, fixed)
         null = torch.rand(b, n, generator=fixed) < LOCAL_DROP
         context, targets, controls = self._window_batch(data, picks, null)
         total = 0.0
         for start in range(0, len(targets), CHUNK):
             part = slice(start, start + CHUNK)
             logits = self.module(context[part], controls[part])
-            total += float(F.cross_entropy(logits, targets[part], reduction="sum"))
-        return total / len(targets)
+            total += float(F.cross_entropy(logits, targets[part], reduction="sum", ignore_index=-1))
+        return total / max(1, int((targets >= 0).sum()))
 
     def fit(self, data: LevelCorpus | str | os.PathLike[str], *, out: Any = None, resume: bool = False,
             progress: bool = False, **params: Any) -> "TransformerLevel":
@@ -420,7 +429,7 @@ class TransformerLevel(LearnedLevel):
         key = (height, width)
         if key not in self._index_cache:
             c = self.config
-            pos, ctx = _context_index(height, width, c.rows, c.reach)
+            pos, ctx = context_index(height, width, self.offsets)
             t = wavefront_time(height, width, c.reach).ravel()
             order = np.argsort(t, kind="stable")
             sizes = np.bincount(t).tolist()
@@ -439,7 +448,10 @@ class TransformerLevel(LearnedLevel):
         order, positions, contexts = self._wavefront(height, width)
         net = self._sampler(self.control_for(noise["density"]))
         uniforms = noise["tiles"].reshape(-1, 1)[order].clamp_min(U_MIN).split([len(p) for p in positions])
-        grid = torch.full(((height + c.rows) * (width + 2 * c.reach),), self.border, dtype=torch.long)
+        # BORDER around, INSIDE on the level's undrawn tiles: the edge slots below read those.
+        inside = torch.full((1, height, width), extra_tokens(c.tiles)[2], dtype=torch.long)
+        grid = pad(inside, self.offsets, self.border).reshape(-1)
+        padded_h = grid.numel() // (width + 2 * margins(self.offsets)[1])
         drawn = torch.ones(grid.shape) if record else None
         for pos, ctx, u in zip(positions, contexts, uniforms):  # u (n, 1)
             probs = net.probs(grid.take(ctx))  # (n, T), markers 0
@@ -448,9 +460,10 @@ class TransformerLevel(LearnedLevel):
             grid.put_(pos, tile[:, 0])
             if drawn is not None:
                 drawn[pos] = probs.gather(1, tile)[:, 0] / cdf[:, -1]
-        crop = (slice(c.rows, None), slice(c.reach, c.reach + width))
-        ids = grid.view(height + c.rows, -1)[crop]
-        return ids, None if drawn is None else drawn.view(height + c.rows, -1)[crop]
+        top, side, _ = margins(self.offsets)
+        crop = (slice(top, top + height), slice(side, side + width))
+        ids = grid.view(padded_h, -1)[crop]
+        return ids, None if drawn is None else drawn.view(padded_h, -1)[crop]
 
     def decode(self, noise: dict[str, torch.Tensor], height: int, width: int) -> torch.Tensor:
         with torch.inference_mode():
@@ -485,9 +498,10 @@ class TransformerLevel(LearnedLevel):
         c, m = self.config, self.module
         grid = self.terrain_ids(level)  # (H, W)
         h, w = grid.shape
-        pos, ctx = _context_index(h, w, c.rows, c.reach)
-        flat = _padded(grid[None], c.rows, c.reach, self.border).reshape(-1)
-        context, targets = flat[torch.from_numpy(ctx)], flat[torch.from_numpy(pos)]  # (H*W, S), (H*W,)
+        pos, ctx = context_index(h, w, self.offsets)
+        flat = pad(grid[None], self.offsets, self.border).reshape(1, -1)
+        context = gather_context(flat, torch.from_numpy(ctx).reshape(1, -1), self.offsets, c.tiles).view(h * w, -1)
+        targets = flat[0, torch.from_numpy(pos)]  # (H*W, S), (H*W,)
         out = torch.empty(h * w, dtype=torch.float64)
         with torch.no_grad(), one_thread():
             for start in range(0, h * w, CHUNK):
