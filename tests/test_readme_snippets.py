@@ -1,7 +1,8 @@
 """Every shell command in README.md runs as written, in a fresh folder beside the shipped assets.
 
-Only sizes shrink, so the whole README runs in a few minutes (``quick``): trainings stop
-after one epoch, seed ranges keep their first 4 seeds, demos stop after 2 frames. The
+Only sizes shrink, so the whole README runs in about a minute (``quick``): trainings stop
+after one epoch (level models on 256 windows), comparisons use a few samples, seed ranges
+keep their first 4 seeds, demos stop after 2 frames. The
 files a reader brings (``my_rivers.geojson``, ``worlds.txt``, a VGLC folder) are made
 first. The Python blocks run in ``tests/test_readme.py``; ``make run`` and ``make test``
 are what CI itself runs.
@@ -44,7 +45,9 @@ def quick(argv: list[str]) -> list[str]:
                                                     out[i + 1].startswith("epochs="))]
         out += ["--set", "epochs=1", "--set", "max_minutes=0.5"]
         if any(a.startswith("level/") for a in out):
-            out += ["--eval-levels", "2"]
+            out += ["--eval-levels", "2", "--set", "max_windows=256"]
+    if "compare" in out:
+        out += ["--samples", "20" if "rivers" in out else "4"]
     if "demo" in out and "--frames" not in out:
         out += ["--frames", "2"]
     return out

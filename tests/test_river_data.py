@@ -392,4 +392,4 @@ def test_datasets_import_only_lower_layers() -> None:
     for path in folder.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("procgen."):
-                assert node.module.split(".")[1] in ("content", "datasets", "errors", "fileio"), (path, node.module)
+                assert node.module.split(".")[1] in ("assets", "content", "datasets", "errors", "fileio"), (path, node.module)

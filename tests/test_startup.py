@@ -156,8 +156,15 @@ SLOW = ["generate", "landscape/eroded", "--seed", "1", "--set", "width=1024", "-
 _PROCGEN_FRAME = re.compile(r'File "[^"]*/procgen/[^"]*\.py"')
 
 
+def _as_a_terminal_starts_it() -> None:
+    # A shell starts a foreground command with Ctrl-C at its default action; a test process
+    # may have inherited or set "ignore" (which a child would inherit across exec).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt(tmp_path: Path, delay: float) -> subprocess.CompletedProcess[str]:
-    child = subprocess.Popen([*PROCGEN, *SLOW], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen([*PROCGEN, *SLOW], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=_as_a_terminal_starts_it)
     time.sleep(delay)
     child.send_signal(signal.SIGINT)
     stdout, stderr = child.communicate(timeout=120)

@@ -43,7 +43,7 @@ COMMANDS = (
     Command("info", "procgen.cli.catalog", "InfoCommand",
             "show a generator's description and parameters with their defaults"),
     Command("generate", "procgen.cli.generate", "GenerateCommand",
-            "generate content for one seed and save it (.png preview, .json or .npz data)"),
+            "generate content for one seed and save it (.png preview, .json or .npz data, .tmx or .tmj Tiled map)"),
     Command("train", "procgen.cli.train", "TrainCommand",
             "train a generator on river data or a level corpus and write a model folder usable wherever a name is"),
     Command("compare", "procgen.cli.compare", "CompareCommand",
