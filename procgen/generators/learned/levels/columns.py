@@ -44,7 +44,7 @@ from torch import nn
 
 from procgen.datasets.levels import LevelCorpus, load_corpus
 from procgen.errors import ParameterError
-from procgen.generators.config import GeneratorConfig, param
+from procgen.generators.config import param
 from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig
 from procgen.generators.learned.levels.data import grown_to, split_corpus, terrain
 from procgen.generators.registry import register
