@@ -18,17 +18,9 @@ import argparse
 import json
 from pathlib import Path
 
-from procgen.evaluate.mario_agent import play_many, real_smb_levels
-from procgen.evaluate.smb import as_tilemap
+from procgen.evaluate.mario_agent import play_many
+from procgen.evaluate.smb import as_tilemap, real_level_cuts
 from procgen.levels.playability import is_playable
-
-
-def real_levels() -> dict[str, list[str]]:
-    """Each real level whole (``full:NAME``) and its first 200 columns (``first200:NAME``)."""
-    levels = real_smb_levels()
-    out = {f"full:{name}": rows for name, rows in levels.items()}
-    out.update({f"first200:{name}": [r[:200] for r in rows] for name, rows in levels.items() if len(rows[0]) >= 200})
-    return out
 
 
 def main() -> None:
@@ -36,7 +28,7 @@ def main() -> None:
     parser.add_argument("--record", type=Path, help="write the agent's results (JSON) here")
     parser.add_argument("--results", type=Path, help="reuse recorded agent results instead of playing")
     args = parser.parse_args()
-    levels = real_levels()
+    levels = real_level_cuts()
     if args.results:
         agent = json.loads(args.results.read_text())
     else:

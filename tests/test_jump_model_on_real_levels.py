@@ -17,6 +17,7 @@ import pytest
 
 from procgen.evaluate import mario_agent
 from procgen.evaluate.mario_agent import MarioAgentError
+from procgen.evaluate.smb import as_tilemap, real_level_cuts
 from procgen.levels.playability import is_playable, reachable
 
 RECORD = Path(__file__).with_name("data") / "smb_agent_results.json"
@@ -25,18 +26,9 @@ RECORD = Path(__file__).with_name("data") / "smb_agent_results.json"
 @pytest.fixture(scope="module")
 def real() -> dict[str, list[str]]:
     try:
-        levels = mario_agent.real_smb_levels()
+        return real_level_cuts()
     except MarioAgentError as error:
         pytest.skip(f"the real SMB levels are not installed: {error}")
-    out = {f"full:{name}": rows for name, rows in levels.items()}
-    out.update({f"first200:{name}": [r[:200] for r in rows] for name, rows in levels.items() if len(rows[0]) >= 200})
-    return out
-
-
-def tilemap(rows: list[str]):
-    from procgen.evaluate.smb import as_tilemap
-
-    return as_tilemap(rows)
 
 
 def test_every_real_level_the_agent_finished_is_playable(real: dict[str, list[str]]) -> None:
@@ -44,20 +36,20 @@ def test_every_real_level_the_agent_finished_is_playable(real: dict[str, list[st
     assert set(record) == set(real)
     won = [name for name, result in record.items() if result["won"]]
     assert len(won) >= 15
-    refused = [name for name in won if not is_playable(tilemap(real[name]), view="side-view")]
+    refused = [name for name in won if not is_playable(as_tilemap(real[name]), view="side-view")]
     assert refused == []
 
 
 def test_a_smaller_jump_refuses_real_levels_the_agent_plays(real: dict[str, list[str]]) -> None:
     # A jump a row lower and two columns shorter (the old rule's reach) refuses more of them.
-    wider = sum(is_playable(tilemap(rows), view="side-view") for rows in real.values())
-    narrower = sum(is_playable(tilemap(rows), view="side-view", jump_height=4, jump_across=8) for rows in real.values())
+    wider = sum(is_playable(as_tilemap(rows), view="side-view") for rows in real.values())
+    narrower = sum(is_playable(as_tilemap(rows), view="side-view", jump_height=4, jump_across=8) for rows in real.values())
     assert wider > narrower
 
 
 def test_spawn_and_goal_stand_on_the_ground_at_the_ends(real: dict[str, list[str]]) -> None:
     for rows in real.values():
-        level = tilemap(rows)
+        level = as_tilemap(rows)
         h, w = level.shape
         # On the agent's 3 columns of padding ground at each end (or the level's first/last ground).
         for cell, end in ((level.spawn, 0), (level.goal, w - 1)):
@@ -68,7 +60,7 @@ def test_spawn_and_goal_stand_on_the_ground_at_the_ends(real: dict[str, list[str
 def test_a_pit_wider_than_the_jump_stops_the_player(real: dict[str, list[str]]) -> None:
     rows = real["full:smb-1-1"]
     cut = [row[:60] + "-" * 10 + row[60:] for row in rows]  # a 10-column pit: one more than the jump clears
-    level = tilemap(cut)
+    level = as_tilemap(cut)
     assert not is_playable(level, view="side-view")
     assert not reachable(level, view="side-view")[:, 75:].any()
 
@@ -85,6 +77,6 @@ def test_the_agent_and_the_model_agree_on_levels_played_now(real: dict[str, list
     results = mario_agent.play_many([real[n] for n in names], workers=2)
     for name, result in zip(names, results):
         if result.won:
-            assert is_playable(tilemap(real[name]), view="side-view"), name
+            assert is_playable(as_tilemap(real[name]), view="side-view"), name
     assert any(r.won for r in results)
     assert np.isfinite([r.completion for r in results]).all()

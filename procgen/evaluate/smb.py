@@ -22,7 +22,7 @@ import numpy as np
 
 from procgen.content import TileMap
 from procgen.datasets.levels import build_tileset
-from procgen.evaluate.mario_agent import SMB_LEGEND, padded, pieces, real_smb_corpus
+from procgen.evaluate.mario_agent import SMB_LEGEND, padded, pieces, real_smb_corpus, real_smb_levels
 from procgen.fileio import atomic_write
 from procgen.levels.endpoints import place_endpoints
 
@@ -36,6 +36,16 @@ def smb_pieces(width: int = WIDTH) -> tuple[dict[str, list[str]], dict[str, list
     for i, rows in enumerate(pieces(real_smb_corpus(), width)):
         (held_out if i in HELD_OUT else train)[f"smb-{i:02d}"] = rows
     return train, held_out
+
+
+def real_level_cuts() -> dict[str, list[str]]:
+    """Each real level whole (``full:NAME``) and its first 200 columns (``first200:NAME``, for
+    the levels that long): the set the jump model is checked on against the agent."""
+    levels = real_smb_levels()
+    out = {f"full:{name}": rows for name, rows in levels.items()}
+    out.update({f"first200:{name}": [r[:WIDTH] for r in rows] for name, rows in levels.items()
+                if len(rows[0]) >= WIDTH})
+    return out
 
 
 def write_vglc(folder: str | os.PathLike[str], levels: dict[str, list[str]]) -> Path:

@@ -84,6 +84,15 @@ def placeholder_legend(tiles: int) -> dict[str, Any]:
             "view": "top-down"}
 
 
+def training_corpus(data: Any) -> LevelCorpus:
+    """``data`` (a LevelCorpus or a corpus folder) as a corpus with enough levels to split."""
+    corpus = data if isinstance(data, LevelCorpus) else load_corpus(data)
+    if len(corpus) < 3:
+        raise ParameterError(f"a level corpus needs at least 3 levels (training, validation, held out); "
+                             f"got {len(corpus)}")
+    return corpus
+
+
 class LearnedLevel(TorchGenerator[TileMap]):
     """A torch model of tile grids. Subclasses implement the hooks below."""
 
@@ -140,10 +149,7 @@ class LearnedLevel(TorchGenerator[TileMap]):
         The tile count and view come from the corpus; the output size defaults to the
         corpus's largest level unless ``width`` / ``height`` are given.
         """
-        corpus = data if isinstance(data, LevelCorpus) else load_corpus(data)
-        if len(corpus) < 3:
-            raise ParameterError(f"a level corpus needs at least 3 levels (training, validation, held out); "
-                                 f"got {len(corpus)}")
+        corpus = training_corpus(data)
         size = {"height": max(level.shape[0] for level in corpus.levels),
                 "width": max(level.shape[1] for level in corpus.levels)}
         if corpus.view == "side-view" and "window" not in params:  # a platformer's window spans its height

@@ -45,7 +45,7 @@ from torch import nn
 from procgen.datasets.levels import LevelCorpus, load_corpus
 from procgen.errors import ParameterError
 from procgen.generators.config import param
-from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig
+from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig, training_corpus
 from procgen.generators.learned.levels.data import grown_to, split_corpus, terrain
 from procgen.generators.registry import register
 from procgen.levels.pipes import column_defects, mirror_ids, pipe_roles
@@ -219,9 +219,7 @@ class ColumnLevel(LearnedLevel):
         if corpus.view != "side-view":
             raise ParameterError(f"{self.name} draws platformers column by column; this corpus is "
                                  f"{corpus.view} (train level/transformer, level/vae or level/gan on it)")
-        if len(corpus) < 3:
-            raise ParameterError(f"a level corpus needs at least 3 levels (training, validation, held out); "
-                                 f"got {len(corpus)}")
+        corpus = training_corpus(corpus)
         height = max(level.shape[0] for level in corpus.levels)
         config = self.config.replace(**{"width": max(level.shape[1] for level in corpus.levels), **params,
                                         "height": height, "column_rows": height, "tiles": len(corpus.tileset)})
