@@ -14,8 +14,10 @@ from procgen.datasets.levels import LevelCorpus, build_tileset, load_corpus
 from procgen.errors import ParameterError
 from procgen.generators import generator_class
 from procgen.generators.learned.levels.data import split_corpus, terrain
+from procgen.generators.learned.levels.neighbourhood import EXTRA_TOKENS
 from procgen.generators.learned.levels.transformer import (TransformerLevel, box_shares, context_offsets,
                                                            control_features, default_control_tag, wavefront_time)
+from procgen.generators.learned.levels.wavefront import WavefrontSampler
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOMS = ROOT / "assets" / "levels" / "vglc-rooms"
@@ -97,6 +99,21 @@ def test_sampled_probabilities_are_the_teacher_forced_ones(which: str, request: 
 
 
 # ---- sampling ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("which", ["tiny_far", "shipped"])
+def test_the_wavefront_sampler_is_the_module_up_to_rounding(which: str, request: pytest.FixtureRequest) -> None:
+    """The sampler gathers only a tile's own keys and values where the module scores every row
+    of its tables: the same function, so float64 probabilities agree to rounding."""
+    model = request.getfixturevalue(which)
+    vocab = model.config.tiles + EXTRA_TOKENS
+    contexts = torch.randint(0, vocab, (13, model.slots), generator=torch.Generator().manual_seed(0))
+    for control in ((0.3, 0.3), (0.6, float("nan"))):
+        with model.inference():
+            fast = WavefrontSampler(model.module, control, 0.7, model.blocked).probs(contexts)
+            logits = model.module(contexts, torch.tensor([control]).expand(13, 2))
+            slow = model.mask_logits(logits / 0.7).softmax(dim=1)
+        assert fast.dtype == torch.float64 and float((fast - slow).abs().max()) < 1e-12
+
 
 def test_levels_any_size_deterministic_and_without_markers(tiny: TransformerLevel) -> None:
     raw = tiny.with_params(repair=False, width=23, height=12)

@@ -13,15 +13,9 @@ rooms close), positions outside the level being a BORDER token, and d is the CON
 over the tile kinds (spawn/goal markers masked out), so ``log_prob`` is exact: the sum of
 the per-tile log-probabilities.
 
-Network: a tiny transformer with one query token. Each context slot is a token, the
-embedding of its tile (or BORDER) plus a learned embedding of the slot; the query token
-starts as an embedding of the control (RBF features) and passes through ``layers``
-pre-norm blocks of multi-head attention *to the context tokens* plus a feed-forward layer;
-the tile's logits are read from it. Context tokens are not re-encoded by each other
-(cross-attention only), so a token's keys and values depend on its (slot, tile) pair alone
-and come from a table of S slots x (tiles + 3) rows computed once per step (or per
-level when sampling): a sampling pass is a few dozen small ops (``_Sampler``, the same
-function as the module's forward up to float rounding, checked by the tests).
+Network (``transformer_net``): a tiny transformer with one query token, an embedding of the
+control, that attends to the context tokens (each the embedding of its tile plus one of its
+slot) through ``layers`` pre-norm blocks; the tile's logits are read from it.
 
 Training is parallel: from each training window (cut from the levels padded with BORDER) a
 random subset of ``tiles_per_window`` level tiles is scored, those whose whole context lies in
@@ -29,10 +23,9 @@ the window first, each with its context gathered from the window (outside it = U
 mistaken for the level edge); the loss is the mean cross-entropy. (Windows read as BORDER at
 their cut edges taught no level edge: samples drew full-width stripes and no wall frame.)
 
-Sampling is a wavefront: tile (r,c) depends only on tiles with an earlier time
-t = c + (L+1) r, so all tiles of one t are drawn in one batched pass, W + (L+1)(H-1)
-passes per level. ``draw_noise`` takes one uniform per tile (and one for the natural
-density); a tile is the inverse CDF of its masked softmax at ``temperature`` at its uniform.
+Sampling (``wavefront``) runs along an anti-diagonal wavefront, the tiles of one pass drawn
+together, each at its own uniform from ``draw_noise`` (one per tile, and one for the natural
+density).
 
 Control. A training tile has two conditions, both shares of ``control_tag`` tiles: its
 window's (global) and the one in the (2r+1) x (2r+1) box centred on it (local, r =
@@ -62,7 +55,6 @@ too much "solid" on vglc-rooms (58% against the corpus's 36%, 3% raw playability
 
 from __future__ import annotations
 
-import math
 import numbers
 import os
 from dataclasses import dataclass
@@ -81,8 +73,10 @@ from procgen.generators.learned.core import one_thread
 from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig
 from procgen.generators.learned.levels.data import side_view_window
 from procgen.generators.learned.levels.neighbourhood import (EXTRA_TOKENS, context_index, context_offsets,
-                                                             extra_tokens, gather_context, margins, pad,
-                                                             ranked_picks, training_windows, wavefront_time)
+                                                             extra_tokens, gather_context, pad, ranked_picks,
+                                                             training_windows, wavefront_time)
+from procgen.generators.learned.levels.transformer_net import ContextTransformer, box_shares, control_features
+from procgen.generators.learned.levels.wavefront import Schedule, WavefrontSampler, sample_wavefront, schedule
 from procgen.generators.registry import register
 from procgen.levels.endpoints import marker_ids
 
@@ -91,11 +85,8 @@ __all__ = ["TransformerLevelConfig", "TransformerLevel", "context_offsets", "wav
 
 DENSITY_QUANTILES = 16  # natural densities: this many training-window quantiles, drawn uniformly
 LOCAL_DROP = 0.5  # share of training tiles whose local (box) condition is null
-RBF_CENTRES = 8  # a share's features: the share itself and Gaussian bumps at 0, 1/7, ..., 1
-CONTROL_FEATURES = 2 * (1 + RBF_CENTRES) + 1  # both shares' features and the local null flag
 VALIDATION_WINDOWS = 512  # validation scores a fixed subset of windows and tiles (cost bounded)
 CHUNK = 8192  # tiles per forward pass in log_prob and validation (memory bounded)
-U_MIN = 1e-7  # a uniform of exactly 0 would pick a masked first tile; nudge it inside (0, 1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,35 +123,6 @@ class TransformerLevelConfig(LearnedLevelConfig):
             raise ParameterError(f"parameter density must be -1 (natural) or in [0, 1], got {self.density}")
 
 
-def _share_features(share: torch.Tensor) -> torch.Tensor:
-    """(N,) shares in [0, 1] -> (N, 1 + RBF_CENTRES): the share and Gaussian bumps."""
-    centres = torch.linspace(0.0, 1.0, RBF_CENTRES)
-    bumps = torch.exp(-0.5 * ((share[:, None] - centres[None, :]) * (RBF_CENTRES - 1)) ** 2)
-    return torch.cat([share[:, None], bumps], dim=1)
-
-
-def control_features(control: torch.Tensor) -> torch.Tensor:
-    """(N, 2) (window share, local share; NaN = null) -> (N, CONTROL_FEATURES): the features of
-    each share, the local ones zero when null, and the null flag."""
-    null = torch.isnan(control[:, 1])
-    local = _share_features(torch.where(null, 0.0, control[:, 1])) * (~null)[:, None]
-    return torch.cat([_share_features(control[:, 0]), local, null[:, None].float()], dim=1)
-
-
-
-def box_shares(mask: torch.Tensor, radius: int) -> torch.Tensor:
-    """(B, k, k) bool -> (B, k, k) float: the share of True in the (2r+1)^2 box around each
-    cell, clipped to the grid (an integral image: four lookups per cell)."""
-    k = mask.shape[1]
-    integral = F.pad(mask.double().cumsum(1).cumsum(2), (1, 0, 1, 0))  # (B, k+1, k+1)
-    cells = torch.arange(k)
-    lo, hi = (cells - radius).clamp(min=0), (cells + radius + 1).clamp(max=k)  # (k,) box edges
-    total = (integral[:, hi][:, :, hi] - integral[:, lo][:, :, hi]
-             - integral[:, hi][:, :, lo] + integral[:, lo][:, :, lo])
-    area = ((hi - lo)[:, None] * (hi - lo)[None, :]).double()
-    return (total / area).float()
-
-
 def default_control_tag(corpus: LevelCorpus) -> str:
     """'solid' if the legend has it, else the most common tag of a non-walkable tile."""
     tags = corpus.legend["tiles"]
@@ -182,88 +144,6 @@ def default_control_tag(corpus: LevelCorpus) -> str:
     return min(score, key=lambda tag: (-score[tag], tag))
 
 
-# ---- the network ------------------------------------------------------------------------
-class QueryBlock(nn.Module):
-    """Pre-norm block: the query attends to the context tokens (multi-head), then a feed-forward layer.
-
-    A context token's key and value depend on its (slot, tile) pair alone, so the block works
-    from per-row tables (row = (slot * vocab + tile) * heads + head, see :meth:`tables`): the
-    scores of a query against every row are one linear map of its normed state (W_q and
-    1/sqrt(e) folded into the keys), and each row's value is stored already through the output
-    projection (its bias split over the heads: a head's attention weights sum to 1). A tile's
-    scores are gathered from its rows, softmaxed per head over its slots, and its update is
-    the attention-weighted sum of its value rows: standard attention, written for small passes.
-    """
-
-    def __init__(self, d: int, heads: int) -> None:
-        super().__init__()
-        self.heads = heads
-        self.norm_kv = nn.LayerNorm(d)
-        self.kv = nn.Linear(d, 2 * d)
-        self.norm_q = nn.LayerNorm(d)
-        self.q = nn.Linear(d, d)
-        self.proj = nn.Linear(d, d)
-        self.norm_ff = nn.LayerNorm(d)
-        self.ff1 = nn.Linear(d, 4 * d)
-        self.ff2 = nn.Linear(4 * d, d)
-
-    def tables(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(J, d) context tokens (every slot and tile) -> score weight (J*h, d), score bias (J*h,)
-        and projected values (J*h, d)."""
-        d = tokens.shape[1]
-        h, e = self.heads, d // self.heads
-        k, v = self.kv(self.norm_kv(tokens)).view(-1, 2, h, e).unbind(1)  # (J, h, e) each
-        score_w = torch.einsum("jhe,hed->jhd", k, self.q.weight.view(h, e, d) / math.sqrt(e)).reshape(-1, d)
-        score_b = torch.einsum("jhe,he->jh", k, self.q.bias.view(h, e) / math.sqrt(e)).reshape(-1)
-        values = (torch.einsum("jhe,dhe->jhd", v, self.proj.weight.view(d, h, e)) + self.proj.bias / h)
-        return score_w, score_b, values.reshape(-1, d)
-
-    def forward(self, x: torch.Tensor, index: torch.Tensor, tables: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        """x (N, d) queries, index (N, h*S) their table rows (head-major) -> (N, d)."""
-        score_w, score_b, values = tables
-        n = len(index)
-        scores = F.linear(self.norm_q(x), score_w, score_b).gather(1, index)  # (N, h*S)
-        att = scores.view(n, self.heads, -1).softmax(dim=-1).view(n, -1)  # per head over the slots
-        # Weights onto every row (a tile's rows are distinct), then one product: cheaper to train
-        # than embedding_bag, whose backward sorts the indices.
-        spread = torch.zeros(n, len(values)).scatter(1, index, att)  # (N, J*h)
-        x = x + spread @ values
-        return x + self.ff2(F.silu(self.ff1(self.norm_ff(x))))
-
-
-class ContextTransformer(nn.Module):
-    """Logits of a tile from its context tokens (N, S) and its control (N, 2): (window share, local share or NaN)."""
-
-    def __init__(self, tiles: int, slots: int, d: int, heads: int, layers: int) -> None:
-        super().__init__()
-        self.vocab = tiles + EXTRA_TOKENS  # the tiles, BORDER, UNSEEN and INSIDE (see neighbourhood)
-        self.heads = heads
-        self.token = nn.Embedding(self.vocab, d)
-        self.slot = nn.Parameter(torch.zeros(slots, d))  # learned position embedding per neighbourhood slot
-        self.control = nn.Linear(CONTROL_FEATURES, d)  # the query token: an embedding of the control
-        self.blocks = nn.ModuleList(QueryBlock(d, heads) for _ in range(layers))
-        self.norm = nn.LayerNorm(d)
-        self.head = nn.Linear(d, tiles)
-
-    def tokens(self) -> torch.Tensor:
-        """(S * vocab, d): every (slot, tile) context token, row slot * vocab + tile."""
-        return (self.slot[:, None, :] + self.token.weight[None, :, :]).reshape(-1, self.slot.shape[1])
-
-    def rows(self, context: torch.Tensor) -> torch.Tensor:
-        """(N, S) token ids -> (N, h*S) table rows, head-major: ((slot*vocab + tile)*h + head)."""
-        n, s = context.shape
-        base = (torch.arange(s) * self.vocab * self.heads)[None, :] + torch.arange(self.heads)[:, None]  # (h, S)
-        return (context[:, None, :] * self.heads + base[None]).view(n, -1)
-
-    def forward(self, context: torch.Tensor, control: torch.Tensor) -> torch.Tensor:
-        """context (N, S) ids in [0, tiles] (tiles = BORDER), control (N, 2) -> (N, tiles) logits."""
-        tokens, index = self.tokens(), self.rows(context)
-        x = self.control(control_features(control))  # (N, d)
-        for block in self.blocks:
-            x = block(x, index, block.tables(tokens))
-        return self.head(self.norm(x))
-
-
 # ---- the generator ------------------------------------------------------------------------
 @register
 class TransformerLevel(LearnedLevel):
@@ -275,7 +155,7 @@ class TransformerLevel(LearnedLevel):
 
     def __init__(self, config: TransformerLevelConfig | None = None, /, **params: Any) -> None:
         super().__init__(config, **params)
-        self._index_cache: dict[tuple[int, int], tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]] = {}
+        self._schedules: dict[tuple[int, int], Schedule] = {}  # the wavefront's passes per level size
 
     # ---- sizes ------------------------------------------------------------------------
     @property
@@ -423,47 +303,15 @@ class TransformerLevel(LearnedLevel):
         table = self.natural_densities()
         return float(table[min(int(float(uniform[0]) * len(table)), len(table) - 1)]), float("nan")
 
-    def _wavefront(self, height: int, width: int) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-        """(order (H*W,) of the tiles by pass, per-pass tile positions and context positions in the
-        padded grid); cached per size."""
-        key = (height, width)
-        if key not in self._index_cache:
-            c = self.config
-            pos, ctx = context_index(height, width, self.offsets)
-            t = wavefront_time(height, width, c.reach).ravel()
-            order = np.argsort(t, kind="stable")
-            sizes = np.bincount(t).tolist()
-            self._index_cache[key] = (torch.from_numpy(order), list(torch.from_numpy(pos[order]).split(sizes)),
-                                      list(torch.from_numpy(ctx[order]).split(sizes)))
-        return self._index_cache[key]
-
-    def _sampler(self, control: tuple[float, float]) -> "_Sampler":
-        """The network's per-level constants for the wavefront (see :class:`_Sampler`)."""
-        return _Sampler(self.module, control, self.config.temperature, self.blocked)  # type: ignore[arg-type]
-
     def sample(self, noise: dict[str, torch.Tensor], height: int, width: int,
                record: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Tile ids (H, W), and with ``record`` the probability (H, W) each tile was drawn with."""
         c = self.config
-        order, positions, contexts = self._wavefront(height, width)
-        net = self._sampler(self.control_for(noise["density"]))
-        uniforms = noise["tiles"].reshape(-1, 1)[order].clamp_min(U_MIN).split([len(p) for p in positions])
-        # BORDER around, INSIDE on the level's undrawn tiles: the edge slots below read those.
-        inside = torch.full((1, height, width), extra_tokens(c.tiles)[2], dtype=torch.long)
-        grid = pad(inside, self.offsets, self.border).reshape(-1)
-        padded_h = grid.numel() // (width + 2 * margins(self.offsets)[1])
-        drawn = torch.ones(grid.shape) if record else None
-        for pos, ctx, u in zip(positions, contexts, uniforms):  # u (n, 1)
-            probs = net.probs(grid.take(ctx))  # (n, T), markers 0
-            cdf = probs.cumsum(dim=1)
-            tile = torch.searchsorted(cdf, u * cdf[:, -1:])  # (n, 1): first tile with cdf >= u
-            grid.put_(pos, tile[:, 0])
-            if drawn is not None:
-                drawn[pos] = probs.gather(1, tile)[:, 0] / cdf[:, -1]
-        top, side, _ = margins(self.offsets)
-        crop = (slice(top, top + height), slice(side, side + width))
-        ids = grid.view(padded_h, -1)[crop]
-        return ids, None if drawn is None else drawn.view(padded_h, -1)[crop]
+        if (height, width) not in self._schedules:
+            self._schedules[height, width] = schedule(height, width, self.offsets, c.reach)
+        net = WavefrontSampler(self.module, self.control_for(noise["density"]), c.temperature,  # type: ignore[arg-type]
+                               self.blocked)
+        return sample_wavefront(net, self._schedules[height, width], noise["tiles"], self.offsets, c.tiles, record)
 
     def decode(self, noise: dict[str, torch.Tensor], height: int, width: int) -> torch.Tensor:
         with torch.inference_mode():
@@ -519,55 +367,3 @@ class TransformerLevel(LearnedLevel):
         terms = np.array([self.tile_log_probs(level, float(d), local=False).sum() for d in self.natural_densities()])
         top = terms.max()
         return float(top + np.log(np.mean(np.exp(terms - top))))
-
-
-class _Sampler:
-    """A :class:`ContextTransformer` specialised to one level: its tables computed once, the
-    weights transposed (mm + add is the cheapest small product here) and the temperature and
-    marker mask folded into the head. The first block's query is the control embedding, the
-    same for every tile, so its scores are one constant vector. A pass is the module's forward
-    written with as few ops as possible (they, not the arithmetic, cost here), equal to it up
-    to float rounding.
-    """
-
-    def __init__(self, net: ContextTransformer, control: tuple[float, float], temperature: float,
-                 blocked: torch.Tensor) -> None:
-        tokens = net.tokens()
-        self.net = net
-        self.x0 = net.control(control_features(torch.tensor([control])))  # (1, d)
-        self.shape = (self.x0.shape[1],)
-        self.base: torch.Tensor | None = None  # (1, h, S) the rows' slot and head part
-        self.offsets: dict[int, torch.Tensor] = {}  # embedding_bag offsets per pass size
-        self.blocks: list[tuple[torch.Tensor | None, ...]] = []
-        for b, block in enumerate(net.blocks):
-            score_w, score_b, values = block.tables(tokens)
-            first = F.linear(block.norm_q(self.x0), score_w, score_b)[0] if b == 0 else None  # (rows*h,)
-            self.blocks.append((first, block.norm_q.weight, block.norm_q.bias, score_w.T.contiguous(), score_b,
-                                values, block.norm_ff.weight, block.norm_ff.bias, block.ff1.weight.T.contiguous(),
-                                block.ff1.bias, block.ff2.weight.T.contiguous(), block.ff2.bias))
-        self.norm = (net.norm.weight, net.norm.bias)
-        self.weight = (net.head.weight / temperature).T.contiguous()
-        self.bias = (net.head.bias / temperature).masked_fill(blocked, float("-inf"))
-
-    def probs(self, tiles: torch.Tensor) -> torch.Tensor:
-        """(n, S) tile ids (or BORDER) of the tiles' contexts -> (n, T) tile probabilities."""
-        n, s = tiles.shape
-        heads = self.net.heads
-        if self.base is None:
-            self.base = self.net.rows(torch.zeros(1, s, dtype=torch.long)).view(1, heads, s)
-        index = (tiles[:, None, :] * heads + self.base).view(-1)  # (n*h*S,) table rows
-        if n not in self.offsets:
-            self.offsets[n] = torch.arange(0, n * heads * s, heads * s)
-        x = self.x0
-        for first, nq_w, nq_b, score_w, score_b, values, nf_w, nf_b, w1, b1, w2, b2 in self.blocks:
-            if first is not None:
-                scores = first.take(index)
-            else:
-                q = torch.layer_norm(x, self.shape, nq_w, nq_b, 1e-5)
-                scores = (torch.mm(q, score_w) + score_b).gather(1, index.view(n, -1))
-            att = scores.view(n, heads, s).softmax(dim=-1).view(-1)
-            x = x + torch.embedding_bag(values, index, self.offsets[n], False, 0, False, att, False)[0]  # (n, d)
-            hidden = F.silu(torch.mm(torch.layer_norm(x, self.shape, nf_w, nf_b, 1e-5), w1) + b1)
-            x = x + (torch.mm(hidden, w2) + b2)
-        logits = torch.mm(torch.layer_norm(x, self.shape, *self.norm, 1e-5), self.weight) + self.bias
-        return logits.softmax(dim=1)
