@@ -1,4 +1,4 @@
-"""level/transformer: the causal neighbourhood, wavefront sampling, exact log_prob, the density control."""
+"""level/transformer: the causal neighbourhood, sampling in scan order, exact log_prob, the density control."""
 
 from __future__ import annotations
 
@@ -14,10 +14,8 @@ from procgen.datasets.levels import LevelCorpus, build_tileset, load_corpus
 from procgen.errors import ParameterError
 from procgen.generators import generator_class
 from procgen.generators.learned.levels.data import split_corpus, terrain
-from procgen.generators.learned.levels.neighbourhood import EXTRA_TOKENS
 from procgen.generators.learned.levels.transformer import (TransformerLevel, box_shares, context_offsets,
                                                            control_features, default_control_tag, wavefront_time)
-from procgen.generators.learned.levels.wavefront import WavefrontSampler
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOMS = ROOT / "assets" / "levels" / "vglc-rooms"
@@ -83,8 +81,8 @@ def tiny_far(rooms: LevelCorpus) -> TransformerLevel:
 
 @pytest.mark.parametrize("which", ["tiny", "tiny_far"])
 def test_sampled_probabilities_are_the_teacher_forced_ones(which: str, request: pytest.FixtureRequest) -> None:
-    """The wavefront draws each tile from exactly the factor log_prob scores it with: the
-    passes respect the scan order's causality (a wrong order would change the context), and
+    """The sampler draws each tile from exactly the factor log_prob scores it with: the
+    draws respect the scan order's causality (a wrong order would change the context), and
     the edge slots read the same INSIDE / BORDER in both."""
     tiny = request.getfixturevalue(which)
     for density, (h, w) in ((0.3, (11, 17)), (0.7, (20, 9)), (-1.0, (13, 13))):
@@ -101,18 +99,19 @@ def test_sampled_probabilities_are_the_teacher_forced_ones(which: str, request: 
 # ---- sampling ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("which", ["tiny_far", "shipped"])
-def test_the_wavefront_sampler_is_the_module_up_to_rounding(which: str, request: pytest.FixtureRequest) -> None:
-    """The sampler gathers only a tile's own keys and values where the module scores every row
-    of its tables: the same function, so float64 probabilities agree to rounding."""
-    model = request.getfixturevalue(which)
-    vocab = model.config.tiles + EXTRA_TOKENS
-    contexts = torch.randint(0, vocab, (13, model.slots), generator=torch.Generator().manual_seed(0))
-    for control in ((0.3, 0.3), (0.6, float("nan"))):
-        with model.inference():
-            fast = WavefrontSampler(model.module, control, 0.7, model.blocked).probs(contexts)
-            logits = model.module(contexts, torch.tensor([control]).expand(13, 2))
-            slow = model.mask_logits(logits / 0.7).softmax(dim=1)
-        assert fast.dtype == torch.float64 and float((fast - slow).abs().max()) < 1e-12
+def test_the_compiled_scan_is_the_module_up_to_rounding(which: str, request: pytest.FixtureRequest) -> None:
+    """The compiled sampler draws each tile with the float64 probability the module's forward
+    (teacher-forced, ``tile_log_probs``) gives it, to rounding: the same function."""
+    model = request.getfixturevalue(which).with_params(temperature=0.7)
+    for density, (h, w) in ((0.3, (13, 21)), (-1.0, (9, 30))):
+        steered = model.with_params(density=density)
+        with steered.inference():
+            noise = _noise(steered, 3, h, w)
+            ids, drawn = steered.sample(noise, h, w, record=True)
+            window, local = steered.control_for(noise["density"])
+            per_tile = steered.tile_log_probs(ids.numpy(), window, local=density >= 0)
+        assert drawn is not None and drawn.dtype == torch.float64
+        np.testing.assert_allclose(np.log(drawn.numpy()), per_tile, rtol=0, atol=1e-12)
 
 
 def test_levels_any_size_deterministic_and_without_markers(tiny: TransformerLevel) -> None:

@@ -65,7 +65,7 @@ _ENTRIES = (
                  f"{_LEARNED}.levels.gan"),
     CatalogEntry("level/transformer", "learned", "TileMap",
                  "autoregressive tile model: a tiny transformer reads each tile's causal neighbourhood (rows above, "
-                 "tiles to the left) and a density control; wavefront sampling; exact log_prob",
+                 "tiles to the left) and a density control; sampled tile by tile in scan order; exact log_prob",
                  f"{_LEARNED}.levels.transformer"),
     CatalogEntry("level/vae", "learned", "TileMap",
                  "a convolutional variational autoencoder over one-hot tiles with a spatial latent grid; "

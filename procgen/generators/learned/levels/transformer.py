@@ -23,9 +23,8 @@ the window first, each with its context gathered from the window (outside it = U
 mistaken for the level edge); the loss is the mean cross-entropy. (Windows read as BORDER at
 their cut edges taught no level edge: samples drew full-width stripes and no wall frame.)
 
-Sampling (``wavefront``) runs along an anti-diagonal wavefront, the tiles of one pass drawn
-together, each at its own uniform from ``draw_noise`` (one per tile, and one for the natural
-density).
+Sampling (``scan``) draws tile by tile in scan order, each tile at its own uniform from
+``draw_noise`` (one per tile, and one for the natural density).
 
 Control. A training tile has two conditions, both shares of ``control_tag`` tiles: its
 window's (global) and the one in the (2r+1) x (2r+1) box centred on it (local, r =
@@ -76,7 +75,7 @@ from procgen.generators.learned.levels.neighbourhood import (EXTRA_TOKENS, conte
                                                              extra_tokens, gather_context, pad, ranked_picks,
                                                              training_windows, wavefront_time)
 from procgen.generators.learned.levels.transformer_net import ContextTransformer, box_shares, control_features
-from procgen.generators.learned.levels.wavefront import Schedule, WavefrontSampler, sample_wavefront, schedule
+from procgen.generators.learned.levels.scan import ScanTables, sample_scan
 from procgen.generators.registry import register
 from procgen.levels.endpoints import marker_ids
 
@@ -149,13 +148,10 @@ def default_control_tag(corpus: LevelCorpus) -> str:
 class TransformerLevel(LearnedLevel):
     name = "level/transformer"
     description = ("autoregressive tile model: a tiny transformer reads each tile's causal neighbourhood "
-                   "(rows above, tiles to the left) and a density control; wavefront sampling; exact log_prob")
+                   "(rows above, tiles to the left) and a density control; sampled tile by tile in scan order; "
+                   "exact log_prob")
     Config = TransformerLevelConfig
     config: TransformerLevelConfig
-
-    def __init__(self, config: TransformerLevelConfig | None = None, /, **params: Any) -> None:
-        super().__init__(config, **params)
-        self._schedules: dict[tuple[int, int], Schedule] = {}  # the wavefront's passes per level size
 
     # ---- sizes ------------------------------------------------------------------------
     @property
@@ -307,11 +303,9 @@ class TransformerLevel(LearnedLevel):
                record: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Tile ids (H, W), and with ``record`` the probability (H, W) each tile was drawn with."""
         c = self.config
-        if (height, width) not in self._schedules:
-            self._schedules[height, width] = schedule(height, width, self.offsets, c.reach)
-        net = WavefrontSampler(self.module, self.control_for(noise["density"]), c.temperature,  # type: ignore[arg-type]
-                               self.blocked)
-        return sample_wavefront(net, self._schedules[height, width], noise["tiles"], self.offsets, c.tiles, record)
+        tables = ScanTables(self.module, self.control_for(noise["density"]), c.temperature,  # type: ignore[arg-type]
+                            self.blocked)
+        return sample_scan(tables, noise["tiles"], self.offsets, c.tiles, record)
 
     def decode(self, noise: dict[str, torch.Tensor], height: int, width: int) -> torch.Tensor:
         with torch.inference_mode():

@@ -6,7 +6,7 @@ shares) and passes through ``layers`` pre-norm blocks of multi-head attention *t
 tokens* plus a feed-forward layer; the tile's logits are read from it. Context tokens are not
 re-encoded by each other (cross-attention only), so a token's keys and values depend on its
 (slot, tile) pair alone and come from a table of S slots x (tiles + 3) rows computed once per
-step (or per level when sampling, see ``wavefront``).
+step (or per level when sampling, see ``scan``).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class QueryBlock(nn.Module):
     projection (its bias split over the heads: a head's attention weights sum to 1). A tile's
     scores are gathered from its rows, softmaxed per head over its slots, and its update is
     the attention-weighted sum of its value rows: standard attention, written for training's
-    large batches (the wavefront sampler's small passes gather :meth:`keys_values` instead).
+    large batches (the sampler, one tile at a time, reads :meth:`keys_values` by row instead).
     """
 
     def __init__(self, d: int, heads: int) -> None:
