@@ -138,3 +138,40 @@ def test_another_corpus_and_bad_corpora() -> None:
         procgen.get("level/wfc", corpus="no-such-corpus")
     with pytest.raises(ParameterError, match="n=4"):
         procgen.get("level/wfc", n=4, width=3)
+
+
+def test_block_solved_levels_have_seamless_blocks_fixed_tiles_and_a_path(rooms) -> None:
+    # block=16 cuts a 40x40 level's 38x38 pattern grid into 3 x 3 blocks: every seam between
+    # blocks must still be made of corpus patterns, and the designer's tiles and path survive.
+    fixed = "0,0,#; 17,17,~; 20,30,$; -1,-1,#"
+    blocked = rooms.with_params(width=40, height=40, block=16, fixed=fixed)
+    known = corpus_windows(rooms)
+    for seed in (0, 1):
+        result = blocked.solve(seed)
+        level = result.level
+        chars = np.array([t.char for t in level.tileset])[level.tiles]
+        assert chars[0, 0] == "#" and chars[17, 17] == "~" and chars[20, 30] == "$" and chars[-1, -1] == "#"
+        assert is_playable(level, view="top-down") and level.spawn == (19, 0) and level.goal == (19, 39)
+        assert windows(stripped(rooms, level), 3) <= known
+        assert blocked.generate(seed) == level  # the same seed, the same blocks
+    assert blocked.generate(0) != rooms.with_params(width=40, height=40, block=0, fixed=fixed).generate(0)
+
+
+def test_blocks_that_fail_are_solved_again_with_more_opened_up(rooms, monkeypatch) -> None:
+    # A block whose first run is reported stuck is run again from another child stream;
+    # the level still comes out whole and seamless.
+    from procgen.generators.handwritten import _wfc_blocks as blocks
+    real, calls = blocks.run, []
+
+    def flaky(grid, window, pinned, stream):
+        calls.append(window)
+        if len(calls) == 2:
+            return blocks.kernels.STUCK, 7, 0, None
+        return real(grid, window, pinned, stream)
+
+    monkeypatch.setattr(blocks, "run", flaky)
+    result = rooms.with_params(width=34, height=18, block=16).solve(3)
+    assert calls[1] == calls[2] and result.backtracks >= 7 and result.restarts == 0
+    assert windows(stripped(rooms, result.level), 3) <= corpus_windows(rooms)
+    with pytest.raises(ParameterError, match="block"):
+        procgen.get("level/wfc", block=5)

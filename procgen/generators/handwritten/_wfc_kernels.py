@@ -250,6 +250,19 @@ def _choose(row: np.ndarray, weights: np.ndarray, total: float, u: float) -> int
 
 
 @njit(cache=True)
+def _sums(row: np.ndarray, weights: np.ndarray, wlogw: np.ndarray):
+    """(patterns, sum of weights, sum of w log w) of a domain."""
+    count, sw, swl = 0, 0.0, 0.0
+    for wi in range(row.shape[0]):
+        bits = row[wi]
+        while bits:
+            p = wi * 64 + lowest(bits)
+            count, sw, swl = count + 1, sw + weights[p], swl + wlogw[p]
+            bits &= bits - ONE
+    return count, sw, swl
+
+
+@njit(cache=True)
 def _start(dom: np.ndarray, tables, noise: np.ndarray):
     """Counts and weight sums, an empty trail, the heap of undecided cells, and the constrained
     cells queued with what they lost."""
@@ -259,15 +272,16 @@ def _start(dom: np.ndarray, tables, noise: np.ndarray):
     heap = (np.zeros(cells), np.zeros(cells, np.int64), np.zeros(1, np.int64))
     scratch = _scratch(cells, words, tables[_IN].shape[1])
     state = (dom, count, sw, swl)
+    full_sums = _sums(full, weights, wlogw)
     for cell in range(cells):
+        whole = True
         for wi in range(words):
-            bits = dom[cell, wi]
-            while bits:
-                p = wi * 64 + lowest(bits)
-                count[cell] += 1
-                sw[cell] += weights[p]
-                swl[cell] += wlogw[p]
-                bits &= bits - ONE
+            if dom[cell, wi] != full[wi]:
+                whole = False
+                break
+        # Most cells start full: one sum serves them all (the same bits in the same order,
+        # so the same floats as summing each).
+        count[cell], sw[cell], swl[cell] = full_sums if whole else _sums(dom[cell], weights, wlogw)
         if count[cell] > 1:
             heap = push(heap, entropy(state, noise, cell), cell)
         if count[cell] < weights.shape[0]:

@@ -16,7 +16,7 @@ then fall on the path's ends by the shared rule of ``procgen.levels.endpoints``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,9 @@ from procgen.content import TileMap
 from procgen.errors import ParameterError
 from procgen.generators.base import Generator
 from procgen.generators.config import GeneratorConfig, param
+from procgen.generators.handwritten import _wfc_blocks as blocks
 from procgen.generators.handwritten import _wfc_kernels as kernels
-from procgen.generators.handwritten._wfc_patterns import STEPS, SYMMETRIES, corpus_patterns, floor_tile
+from procgen.generators.handwritten._wfc_patterns import SYMMETRIES, corpus_patterns, floor_tile
 from procgen.generators.registry import register
 from procgen.levels.endpoints import marker_ids, place_endpoints
 from procgen.levels.playability import is_playable
@@ -37,7 +38,6 @@ from procgen.levels.routes import cheapest_route
 from procgen.seeding import Seed, child, make_rng, seed_sequence
 
 Cell = tuple[int, int]
-_TIE_NOISE = 1e-6  # entropy noise: far below the gap between two different domains' entropies
 _RADIUS = 1  # a decision propagates n + _RADIUS cells away (see _wfc_kernels)
 _COARSE = 8  # cells per block of the path's cost field: the path bends around blocks this big
 
@@ -75,6 +75,8 @@ class WfcConfig(GeneratorConfig):
     backtracks: int = param(2000, "decisions undone per attempt and 64x64 cells before a restart",
                             ge=0, le=10_000_000)
     restarts: int = param(4, "fresh attempts after the first before giving up", ge=0, le=100)
+    block: int = param(64, "a larger level is solved in blocks of about this many cells a side, each fitted "
+                           "to its solved neighbours (0: in one piece)", ge=0, le=1024)
 
     def validate(self) -> None:
         if not self.corpus.strip():
@@ -82,6 +84,8 @@ class WfcConfig(GeneratorConfig):
         if min(self.width, self.height) < self.n:
             raise ParameterError(f"parameter n={self.n} must not exceed width and height "
                                  f"({self.width}x{self.height}): patterns must fit in the level")
+        if 0 < self.block < 4 * self.n:
+            raise ParameterError(f"parameter block={self.block} must be 0 (no blocks) or at least 4 x n = {4 * self.n}")
         parse_fixed(self.fixed, self.height, self.width)
 
 
@@ -124,12 +128,12 @@ class Wfc(Generator[TileMap]):
         self.top_down = self.corpus.view == "top-down"
         self._walkable = np.array([t.walkable for t in self.corpus.tileset])
         self._grid = (c.height, c.width) if c.periodic else (c.height - c.n + 1, c.width - c.n + 1)
-        words = -(-len(self.patterns) // 64)
         weights = self.patterns.weights
-        geometry = np.array([*self._grid, c.periodic, c.n + _RADIUS], np.int64)
-        self._tables = (weights, weights * np.log(weights), self.patterns.key_out, self.patterns.key_in,
-                        *self.patterns.index(), _neighbours(self._grid, c.periodic),
-                        _packed(np.ones(len(weights), bool), words), geometry)
+        tables = (weights, weights * np.log(weights), self.patterns.key_out, self.patterns.key_in,
+                  *self.patterns.index())
+        full = _packed(np.ones(len(weights), bool), -(-len(weights) // 64))
+        self._problem = blocks.Grid(tables, full, self._grid, c.periodic, c.n + _RADIUS, c.backtracks,
+                                    (np.zeros(0, np.int64), np.zeros((0, full.shape[0]), np.uint64)))
 
     def _checked_fixed(self, cells: dict[Cell, str]) -> dict[Cell, int]:
         tileset, legend = self.corpus.tileset, self.corpus.legend
@@ -169,16 +173,12 @@ class Wfc(Generator[TileMap]):
         return self.config.path and self.top_down
 
     def _attempt(self, stream: np.random.SeedSequence) -> tuple[int, int, int, TileMap | None]:
-        """(status, backtracks, decisions, level or None) of one run of the solver."""
-        cells = self._grid[0] * self._grid[1]
-        dom = self._domains(self._constraints(child(stream, "path")))
-        noise = _TIE_NOISE * make_rng(child(stream, "ties")).random(cells)
-        budget = self.config.backtracks * max(1, -(-cells // 4096))  # contradictions grow with the area
-        uniforms = make_rng(child(stream, "choices")).random(cells + budget)
-        status, backtracks, decisions = kernels.solve(dom, self._tables, noise, uniforms, budget)
-        if status != kernels.OK:
+        """(status, backtracks, decisions, level or None) of one attempt (one solver run, or one per block)."""
+        problem = replace(self._problem, masks=self._masks(self._constraints(child(stream, "path"))))
+        status, backtracks, decisions, chosen = blocks.solve(problem, self.config.block, stream)
+        if chosen is None:
             return status, backtracks, decisions, None
-        return status, backtracks, decisions, self._level(self._tiles(dom))
+        return status, backtracks, decisions, self._level(self._tiles(chosen))
 
     def _level(self, tiles: np.ndarray) -> TileMap | None:
         """The level with spawn and goal placed by the shared rule; None if it came out unplayable
@@ -225,31 +225,32 @@ class Wfc(Generator[TileMap]):
         cost = 1.0 + 8.0 * coarse[rows // _COARSE, cols // _COARSE] + rng.random((h, w))
         return cheapest_route(open_, cost, ends[0], ends[1])
 
-    def _domains(self, allowed: dict[Cell, np.ndarray]) -> np.ndarray:
-        """The packed starting domains (cells, words): every pattern, less what ``allowed`` rules out."""
-        full = self._tables[11]
-        dom = np.tile(full, (self._grid[0] * self._grid[1], 1))
+    def _masks(self, allowed: dict[Cell, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The grid cells that ``allowed`` restricts (M,) and their packed allowed patterns (M, words)."""
+        full = self._problem.full
+        domains: dict[int, np.ndarray] = {}
         masks: dict[tuple[int, int, bytes], np.ndarray] = {}
         for cell, tiles_ok in allowed.items():
             index, (dr, dc) = self._owner(cell)
             key = (dr, dc, tiles_ok.tobytes())
             if key not in masks:  # one packed mask per (offset, tile set): a path repeats them
                 masks[key] = _packed(tiles_ok[self.patterns.tiles[:, dr, dc]], full.shape[0])
-            dom[index] &= masks[key]
-            if not dom[index].any():
+            domains[index] = domains.get(index, full) & masks[key]
+            if not domains[index].any():
                 raise ParameterError(f"parameter fixed: no {self.config.n}x{self.config.n} corpus pattern "
                                      f"puts tile {self.corpus.tileset[int(np.argmax(tiles_ok))].char!r} at {cell} "
                                      "with the other tiles fixed around it")
-        return dom
+        if not domains:
+            return self._problem.masks
+        return np.array(list(domains), np.int64), np.stack(list(domains.values()))
 
     def _owner(self, cell: Cell) -> tuple[int, Cell]:
         """The grid cell whose pattern decides tile ``cell``, and the tile's place in that pattern."""
         pr, pc = (min(cell[0], self._grid[0] - 1), min(cell[1], self._grid[1] - 1))
         return pr * self._grid[1] + pc, (cell[0] - pr, cell[1] - pc)
 
-    def _tiles(self, dom: np.ndarray) -> np.ndarray:
-        """The tile grid (H, W) of collapsed domains (one bit set per cell)."""
-        chosen = _chosen(dom).reshape(self._grid)
+    def _tiles(self, chosen: np.ndarray) -> np.ndarray:
+        """The tile grid (H, W) of the chosen pattern per grid cell."""
         h, w = self.config.height, self.config.width
         rows, cols = np.indices((h, w))
         pr, pc = np.minimum(rows, self._grid[0] - 1), np.minimum(cols, self._grid[1] - 1)
@@ -262,28 +263,9 @@ def _ends(height: int, width: int) -> tuple[Cell, Cell]:
     return ((height - 1) // 2, 0), ((height - 1) // 2, width - 1)
 
 
-def _neighbours(grid: tuple[int, int], periodic: bool) -> np.ndarray:
-    """(cells, 4) neighbour index per direction of STEPS; -1 off the grid."""
-    h, w = grid
-    rows, cols = np.indices(grid)
-    out = []
-    for dr, dc in STEPS:
-        r, c = rows + dr, cols + dc
-        inside = (r >= 0) & (r < h) & (c >= 0) & (c < w)
-        index = (r % h) * w + (c % w)
-        out.append(np.where(inside | periodic, index, -1).ravel())
-    return np.stack(out, axis=1).astype(np.int64)
-
-
 def _packed(mask: np.ndarray, words: int) -> np.ndarray:
     """Bool (P,) as (words,) little-endian uint64 bitset: pattern q is bit q % 64 of word q // 64."""
     padded = np.zeros(words * 64, bool)
     padded[:mask.shape[0]] = mask
     return np.packbits(padded, bitorder="little").view("<u8").astype(np.uint64)
 
-
-def _chosen(dom: np.ndarray) -> np.ndarray:
-    """(cells,) the pattern of each collapsed bitset: its one set bit's index."""
-    word = (dom != 0).argmax(axis=1)
-    bits = dom[np.arange(dom.shape[0]), word].astype("<u8").view(np.uint8).reshape(-1, 8)
-    return word * 64 + np.unpackbits(bits, axis=1, bitorder="little").argmax(axis=1)
