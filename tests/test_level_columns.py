@@ -11,6 +11,7 @@ from procgen.assets import assets_dir
 from procgen.datasets.levels import load_corpus
 from procgen.errors import ParameterError
 from procgen.generators.learned.levels.columns import ColumnLevel, pipe_rules, vocabulary
+from procgen.levels.jumps import COMFORT
 from procgen.levels.pipes import broken_pipes, pipe_roles
 from procgen.levels.playability import is_playable
 
@@ -72,6 +73,8 @@ def test_the_sampling_fast_path_is_the_forward_pass(trained: ColumnLevel) -> Non
 def test_generated_levels_are_playable_and_stand_on_the_ground_at_both_ends(trained: ColumnLevel) -> None:
     for seed in range(5):
         level = trained.generate(seed)
+        # Within the comfortable jump generate-and-test asks for, so within the player's reach too.
+        assert is_playable(level, view="side-view", jump_height=COMFORT.height, jump_across=COMFORT.across)
         assert is_playable(level, view="side-view")
         assert level.spawn[1] <= 3 and level.goal[1] >= level.shape[1] - 4
         below = level.tiles[level.spawn[0] + 1, level.spawn[1]]
@@ -81,6 +84,43 @@ def test_generated_levels_are_playable_and_stand_on_the_ground_at_both_ends(trai
 def test_a_top_down_corpus_is_refused_by_name() -> None:
     with pytest.raises(ParameterError, match="top-down"):
         ColumnLevel().fit(assets_dir() / "levels" / "vglc-rooms", epochs=1)
+
+
+def test_a_smaller_asked_jump_makes_every_level_pass_it(trained: ColumnLevel) -> None:
+    small = trained.with_params(jump_height=2, jump_across=5)
+    for seed in range(3):
+        assert is_playable(small.generate(seed), view="side-view", jump_height=2, jump_across=5)
+
+
+def test_no_gap_is_wider_than_max_gap(trained: ColumnLevel) -> None:
+    air = trained.side_air()
+    for max_gap in (1, 3):
+        raw = trained.with_params(max_gap=max_gap, draws=1, repair=False)
+        widest = 0
+        for seed in range(4):
+            pit = air[raw.generate(seed).tiles[-1]].astype(np.int8)  # (W,) no ground under the column
+            runs = np.diff(np.flatnonzero(np.diff(np.concatenate([[0], pit, [0]]))))[::2]  # lengths of pit runs
+            widest = max([widest, *runs])
+        assert 1 <= widest <= max_gap
+
+
+def test_enemies_become_air_and_nothing_else_changes(trained: ColumnLevel) -> None:
+    enemy = [i for i, t in enumerate(trained.tileset) if t.char == "E"][0]
+    raw = trained.with_params(draws=1, repair=False)
+    wild = [raw.with_params(enemies=1.0).generate(s).tiles for s in range(4)]
+    kept = {share: [raw.with_params(enemies=share).generate(s).tiles for s in range(4)] for share in (0.0, 0.5)}
+    for share, levels in kept.items():
+        for full, calm in zip(wild, levels):
+            changed = calm != full
+            assert (full[changed] == enemy).all()  # the same columns: only enemies went
+            assert all(trained.tileset[t].walkable for t in np.unique(calm[changed]))
+    count = {share: sum(int((g == enemy).sum()) for g in levels) for share, levels in kept.items()}
+    assert count[0.0] == 0 < count[0.5] < sum(int((g == enemy).sum()) for g in wild)
+
+
+def test_a_jump_shorter_than_its_rise_and_fall_is_refused() -> None:
+    with pytest.raises(ParameterError, match="jump_across must be at least 2 \\* jump_height = 8"):
+        procgen.get("level/columns", jump_height=4, jump_across=7)
 
 
 def test_the_height_is_the_corpus_column_height() -> None:

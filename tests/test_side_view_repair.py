@@ -10,7 +10,7 @@ import pytest
 import procgen.levels.jumps
 import procgen.levels.pipes
 from procgen.content import Tile, TileMap
-from procgen.errors import ContentError
+from procgen.errors import ContentError, ParameterError
 from procgen.evaluate.playability import is_playable, repair
 from procgen.levels.pipes import broken_pipes, complete_pipes, pipe_roles
 
@@ -108,3 +108,19 @@ def test_a_tileset_without_air_cannot_be_repaired():
     solid = TileMap(np.ones((4, 4), dtype=np.int32), TILES, None, None)
     with pytest.raises(ContentError, match="air"):
         repair(solid, view="side-view")
+
+
+def test_enemies_given_as_air_are_no_floor_and_repair_fills_under_them():
+    tiles = (*TILES, Tile("enemy/damaging/hazard/moving", (7, 7, 7), "E", False))
+    chars = {t.char: i for i, t in enumerate(tiles)}
+    rows = ["-" * 18] * 6 + ["XXX" + "-" * 12 + "XXX"] + ["XXX" + "----EEEE----" + "XXX"]
+    grid = np.array([[chars[c] for c in row] for row in rows], dtype=np.int32)
+    lv = TileMap(grid, tiles, (5, 1), (5, 16))
+    movers = np.array([t.walkable or t.char == "E" for t in tiles])
+    assert is_playable(lv, view="side-view")  # walkability stands the player on the enemies
+    assert not is_playable(lv, view="side-view", air=movers)
+    fixed = repair(lv, view="side-view", air=movers)
+    assert is_playable(fixed, view="side-view", air=movers)
+    assert (fixed.tiles[-1] == chars["X"]).sum() > (lv.tiles[-1] == chars["X"]).sum()  # ground filled in
+    with pytest.raises(ParameterError, match="one bool per tile"):
+        is_playable(lv, view="side-view", air=movers[:-1])

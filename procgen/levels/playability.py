@@ -10,7 +10,9 @@ Two views of a :class:`~procgen.content.TileMap`:
     :mod:`procgen.levels.jumps` describes (a jump ``jump_height`` rows high that carries
     ``jump_across`` columns on level ground). Falling out of the map bottom loses, as in a
     pit; with ``floor_at_bottom=True`` the bottom edge counts as ground instead, for levels
-    drawn without a ground row.
+    drawn without a ground row. ``air`` (a boolean per tile id) overrides which tiles the
+    player moves through: a generator passes its enemies as air, since an enemy moves and
+    falls and is no floor a designer can count on (the default, walkability, stands on them).
 """
 
 from __future__ import annotations
@@ -42,12 +44,24 @@ def _check_view(view: str) -> str:
     return view
 
 
+def side_air(level: TileMap, air: np.ndarray | None = None) -> np.ndarray:
+    """(T,) bool: the tiles the side-view player moves through: ``air`` if given, else walkability."""
+    if air is None:
+        return np.array([t.walkable for t in level.tileset])
+    out = np.asarray(air)
+    if out.dtype != bool or out.shape != (len(level.tileset),):
+        raise ParameterError(f"air must be one bool per tile of the level's {len(level.tileset)}-tile set, "
+                             f"got {out.dtype} of shape {out.shape}")
+    return out
+
+
 def reachable(level: TileMap, *, view: str = "top-down", jump_height: int = JUMP_HEIGHT,
-              jump_across: int = JUMP_ACROSS, floor_at_bottom: bool = False) -> np.ndarray:
+              jump_across: int = JUMP_ACROSS, floor_at_bottom: bool = False,
+              air: np.ndarray | None = None) -> np.ndarray:
     """Boolean (H, W): cells the player can reach from spawn (all False without a spawn).
 
-    ``jump_height``, ``jump_across`` and ``floor_at_bottom`` apply to ``view="side-view"``
-    only (module docstring).
+    ``jump_height``, ``jump_across``, ``floor_at_bottom`` and ``air`` apply to
+    ``view="side-view"`` only (module docstring).
     """
     level = _check_level(level)
     _check_view(view)
@@ -55,20 +69,21 @@ def reachable(level: TileMap, *, view: str = "top-down", jump_height: int = JUMP
     if level.spawn is None:
         return np.zeros(level.shape, dtype=bool)
     if view == "side-view":
-        return reachable_cells(level.walkable_mask(), level.spawn, jump, bool(floor_at_bottom))
+        return reachable_cells(side_air(level, air)[level.tiles], level.spawn, jump, bool(floor_at_bottom))
     labels, _ = ndimage.label(level.walkable_mask())  # default structure: 4-neighbours
     return labels == labels[level.spawn]
 
 
 def is_playable(level: TileMap, *, view: str = "top-down", jump_height: int = JUMP_HEIGHT,
-                jump_across: int = JUMP_ACROSS, floor_at_bottom: bool = False) -> bool:
+                jump_across: int = JUMP_ACROSS, floor_at_bottom: bool = False,
+                air: np.ndarray | None = None) -> bool:
     """True when the level has a spawn and a goal and the goal is reachable from spawn."""
     level = _check_level(level)
     _check_view(view)
     if level.spawn is None or level.goal is None:
         return False
     mask = reachable(level, view=view, jump_height=jump_height, jump_across=jump_across,
-                     floor_at_bottom=floor_at_bottom)
+                     floor_at_bottom=floor_at_bottom, air=air)
     return bool(mask[level.goal])
 
 
@@ -89,7 +104,7 @@ def _floor_id(level: TileMap, floor: int | None) -> int:
 
 def repair(level: TileMap, *, view: str = "top-down", floor: int | None = None,
            jump_height: int = JUMP_HEIGHT, jump_across: int = JUMP_ACROSS,
-           floor_at_bottom: bool = False) -> TileMap:
+           floor_at_bottom: bool = False, air: np.ndarray | None = None) -> TileMap:
     """The level with few tiles changed so that the goal is reachable.
 
     Top-down: a playable level comes back unchanged (the same object). A missing spawn
@@ -109,7 +124,7 @@ def repair(level: TileMap, *, view: str = "top-down", floor: int | None = None,
     level = _check_level(level)
     _check_view(view)
     if view == "side-view":
-        return repair_side_view(level, Jump(jump_height, jump_across), bool(floor_at_bottom))
+        return repair_side_view(level, Jump(jump_height, jump_across), bool(floor_at_bottom), side_air(level, air))
     if is_playable(level, view=view):
         return level
     fill = _floor_id(level, floor)

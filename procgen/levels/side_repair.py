@@ -30,9 +30,9 @@ _LOOKAHEAD = 2  # columns past the jump's reach that the edits may touch
 class _Level:
     """The grid under repair and what the edits need to know about its tiles."""
 
-    def __init__(self, level: TileMap, jump: Jump, floor_at_bottom: bool) -> None:
+    def __init__(self, level: TileMap, jump: Jump, floor_at_bottom: bool, passable: np.ndarray) -> None:
         self.tiles = np.array(level.tiles)
-        self.passable = np.array([t.walkable for t in level.tileset])
+        self.passable = passable
         if self.passable.all() or not self.passable.any():
             raise ContentError("side-view repair needs a tileset with both air and solid tiles")
         self.roles: PipeRoles | None = pipe_roles(level.tileset)
@@ -114,9 +114,12 @@ def _candidates(fix: _Level, tiles: np.ndarray, front: int, stand_row: int) -> l
     return [c for c in out if c is not None]
 
 
-def repair_side_view(level: TileMap, jump: Jump, floor_at_bottom: bool = False) -> TileMap:
-    """The level made playable by the module's edits (the same object when it already is)."""
-    fix = _Level(level, jump, floor_at_bottom)
+def repair_side_view(level: TileMap, jump: Jump, floor_at_bottom: bool = False,
+                     passable: np.ndarray | None = None) -> TileMap:
+    """The level made playable by the module's edits (the same object when it already is).
+    ``passable`` (T,) bool: the tiles the player moves through (default: the walkable ones)."""
+    fix = _Level(level, jump, floor_at_bottom,
+                 np.array([t.walkable for t in level.tileset]) if passable is None else passable)
     tiles = complete_pipes(fix.tiles, fix.roles, air=fix.passable)
     spawn, goal = level.spawn, level.goal
     if spawn is None or goal is None or not fix.passable[tiles[spawn]] or not fix.passable[tiles[goal]]:

@@ -42,11 +42,13 @@ from procgen.generators.config import GeneratorConfig, param
 from procgen.generators.learned.core import LearnedConfig, TorchGenerator, training_stream
 from procgen.generators.learned.levels.data import grown_to, side_view_window, split_corpus, terrain, windows
 from procgen.levels.endpoints import marker_ids, place_endpoints
+from procgen.levels.jumps import COMFORT
 from procgen.levels.pipes import mirror_ids
 from procgen.levels.playability import is_playable, repair
 from procgen.seeding import make_rng
 
 LEGEND_KEY = "corpus.legend"
+MOVERS = ("enemy", "moving")  # tags of tiles that are no floor for the side-view player
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,10 +73,17 @@ class LearnedLevelConfig(LearnedConfig):
     batch_size: int = param(64, "windows per optimisation step", ge=1, le=65_536)
     patience: int = param(8, "stop after this many epochs without a better validation loss", ge=1)
     max_minutes: float = param(10.0, "stop training after this many minutes", gt=0.0)
+    jump_height: int = param(COMFORT.height, "side-view: rows the jump that generate-and-test and repair ask "
+                                             "of a level climbs", ge=0, le=64)
+    jump_across: int = param(COMFORT.across, "side-view: columns that jump carries (at least 2 x jump_height)",
+                             ge=0, le=128)
 
     def validate(self) -> None:
         if self.window % 4:
             raise ParameterError(f"parameter window must be a multiple of 4, got {self.window}")
+        if self.jump_across < 2 * self.jump_height:
+            raise ParameterError(f"parameter jump_across must be at least 2 * jump_height = {2 * self.jump_height}"
+                                 f" (a jump rises and falls one row per column), got {self.jump_across}")
 
 
 def placeholder_legend(tiles: int) -> dict[str, Any]:
@@ -118,6 +127,12 @@ class LearnedLevel(TorchGenerator[TileMap]):
             if marker is not None:
                 blocked[marker] = True
         self.blocked = blocked  # (T,) markers: placed by the endpoint rule, never drawn
+
+    def side_air(self) -> np.ndarray:
+        """(T,) bool: what a side-view player moves through when generate-and-test judges a
+        level: air, and enemies too, which walk and fall and so are no floor to count on."""
+        movers = self.tag_masks(list(MOVERS)).any(dim=0).numpy()
+        return np.array([t.walkable for t in self.tileset]) | movers
 
     def tag_masks(self, tags: list[str]) -> torch.Tensor:
         """(K, T) bool: which tiles carry each of ``tags`` (by the legend)."""
@@ -179,18 +194,20 @@ class LearnedLevel(TorchGenerator[TileMap]):
         # Generate and test: up to `draws` levels from the seed's one stream, drawn in order
         # (fixed shapes), keep the first that is playable as drawn; else repair the first.
         c = self.config
+        jump = {"jump_height": c.jump_height, "jump_across": c.jump_across,
+                "air": self.side_air()} if c.view == "side-view" else {}
         rng = make_rng(stream)
         first = None
         for _ in range(c.draws):
             level = self._draw(rng)
-            if is_playable(level, view=c.view):
+            if is_playable(level, view=c.view, **jump):
                 # A side-view draw can be playable with a broken pipe: repair completes it.
-                return repair(level, view=c.view) if c.repair and c.view == "side-view" else level
+                return repair(level, view=c.view, **jump) if c.repair and c.view == "side-view" else level
             if first is None:
                 first = level
         assert first is not None  # draws >= 1
         if c.repair:
-            return repair(first, view=c.view)
+            return repair(first, view=c.view, **jump)
         return first
 
     def _draw(self, rng: np.random.Generator) -> TileMap:

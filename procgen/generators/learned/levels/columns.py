@@ -24,6 +24,18 @@ before it. Sampling masks every column that would break a pipe (and, at the leve
 column, any column that starts one): the constraint a designer states, applied exactly,
 so no level is drawn with a broken pipe.
 
+Difficulty. The training levels are harder than the levels players meet first: the real
+SMB pieces have 39% of their columns over a pit, and the A* agent finishes about a third
+of them. Two settings, each applied as the level is drawn, make a level a designer's
+choice of difficulty while the model still chooses every column:
+
+- ``max_gap``: past this many columns in a row with no ground under them (air or an
+  enemy on the bottom row), sampling masks every such column, so ground comes back
+  within reach (0: as the model draws);
+- ``enemies``: the share of columns that keep the enemies the model drew, by one uniform
+  per column; the others' enemies become air (1: as the model draws). Enemies, not
+  terrain, end most of the agent's lost runs on generated levels.
+
 Training scores every column of the training levels (and of their left-right mirror
 images, pipe halves swapped) given its K predecessors: cross-entropy over the vocabulary.
 Validation columns outside the vocabulary count as their nearest vocabulary column (fewest
@@ -45,7 +57,7 @@ from torch import nn
 from procgen.datasets.levels import LevelCorpus, load_corpus
 from procgen.errors import ParameterError
 from procgen.generators.config import param
-from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig, training_corpus
+from procgen.generators.learned.levels.base import MOVERS, LearnedLevel, LearnedLevelConfig, training_corpus
 from procgen.generators.learned.levels.data import grown_to, split_corpus, terrain
 from procgen.generators.registry import register
 from procgen.levels.pipes import column_defects, mirror_ids, pipe_roles
@@ -68,6 +80,11 @@ class ColumnLevelConfig(LearnedLevelConfig):
     hidden: int = param(128, "width of the MLP's hidden layer", ge=8, le=4096)
     dropout: float = param(0.5, "dropout on the MLP's hidden layer while training (its mask from the "
                                 "training stream)", ge=0.0, lt=1.0)
+    max_gap: int = param(4, "most columns in a row with no ground under them (0: as the model draws); "
+                            "the platforms over a wider pit are a harder level than most players want",
+                         ge=0, le=1024)
+    enemies: float = param(0.5, "share of the drawn columns that keep their enemies (1: as the model draws; "
+                                "the others' enemies become air)", ge=0.0, le=1.0)
     temperature: float = param(1.0, "sampling temperature of every column's softmax (1 = the trained model)",
                                gt=0.0, le=10.0)
     lr: float = param(2e-3, "Adam learning rate", gt=0.0, le=1.0)
@@ -185,7 +202,7 @@ class ColumnLevel(LearnedLevel):
 
     # ---- sampling ----------------------------------------------------------------
     def draw_noise(self, rng: np.random.Generator, height: int, width: int) -> dict[str, np.ndarray]:
-        return {"u": rng.random(width)}  # (W,) one uniform per column
+        return {"u": rng.random(width), "enemies": rng.random(width)}  # (W,) each: one uniform per column
 
     def decode(self, noise: dict[str, torch.Tensor], height: int, width: int) -> torch.Tensor:
         if height != self.config.column_rows:
@@ -194,22 +211,37 @@ class ColumnLevel(LearnedLevel):
         net, k = self.module, self.config.context
         sampler = net.sampler()
         border = net.vocab.shape[0]
-        ids = [border] * k
+        pits = torch.from_numpy(self.side_air())[net.vocab[:, -1]]  # (V,) no ground under the column
+        movers = self.tag_masks(list(MOVERS)).any(dim=0)  # (T,)
+        ids, gap = [border] * k, 0
         u = noise["u"].clamp(min=U_MIN)
         for t in range(width):
             logits = sampler.logits(ids[-k:]) / self.config.temperature  # (V,)
-            allowed = self._allowed(ids[-1], border, last=t == width - 1)
+            allowed = self._allowed(ids[-1], border, last=t == width - 1,
+                                    pits=pits if 0 < self.config.max_gap <= gap else None)
             probs = torch.softmax(logits.masked_fill(~allowed, float("-inf")), dim=0)
             cdf = torch.cumsum(probs, dim=0)
             ids.append(min(int(torch.searchsorted(cdf, u[t] * cdf[-1])), len(cdf) - 1))
-        return net.vocab[torch.tensor(ids[k:])].T  # (H, W)
+            gap = gap + 1 if pits[ids[-1]] else 0
+        grid = net.vocab[torch.tensor(ids[k:])].T  # (H, W)
+        calm = movers[grid] & (noise["enemies"] >= self.config.enemies)[None, :]  # (H, W)
+        return grid.masked_fill(calm, self._air_id())
 
-    def _allowed(self, before: int, border: int, *, last: bool) -> torch.Tensor:
-        """(V,) columns that keep every pipe whole after column ``before``."""
+    def _air_id(self) -> int:
+        """The training levels' most common walkable tile: what a calmed enemy becomes."""
+        walkable = torch.tensor([t.walkable for t in self.tileset])
+        counts = torch.bincount(self.module.vocab.ravel(), minlength=len(self.tileset)) * walkable
+        return int(counts.argmax())
+
+    def _allowed(self, before: int, border: int, *, last: bool, pits: torch.Tensor | None) -> torch.Tensor:
+        """(V,) columns that keep every pipe whole after column ``before`` and, given the
+        ``pits`` (V,) when the gap is at its widest, stand on ground."""
         net = self.module
         allowed = net.can_start.clone() if before == border else net.follows[before].clone()
         if last:
             allowed &= net.can_end
+        if pits is not None and bool((allowed & ~pits).any()):  # pipes first: a wider gap, not a broken pipe
+            allowed &= ~pits
         # A pipe half with no partner anywhere in the vocabulary: better a broken pipe than no level.
         return allowed if bool(allowed.any()) else torch.ones_like(allowed)
 
