@@ -1,12 +1,14 @@
 """Learned platformers on the field's standard corpus: Super Mario Bros as VGLC ships it.
 
     python benchmarks/bench_smb.py [--models columns,transformer] [--levels 40] [--out runs/bench-smb]
+                                   [--params '{"enemies": 1.0}']
 
 The 36 real 14 x 200 pieces of mario-gpt's SMB string go into two VGLC folders (legend
 ``smb.json``, no view): 28 to train on, 8 held out (``procgen.evaluate.smb``). Each model
 trains through the command a user runs, ``procgen train level/<model> --data TRAIN --out
 RUN``, with no flags. Then ``--levels`` levels from seeds 0.. (``generate``, as a user gets
-them) are measured beside the 8 held-out real levels:
+them, or with the sampling options ``--params`` sets) are measured beside the 8 held-out
+real levels:
 
 - the Mario AI Framework's A* agent (``procgen.evaluate.mario_agent``): wins and mean
   completion, generated and real levels interleaved in one batch so both see the same load;
@@ -58,8 +60,8 @@ def rows_of(level: Any) -> list[str]:
     return ["".join(level.tileset[i].char for i in row) for row in level.tiles]
 
 
-def measure(name: str, run: Path, levels: int) -> tuple[list[Any], dict[str, Any]]:
-    generator = procgen.get(str(run))
+def measure(name: str, run: Path, levels: int, params: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    generator = procgen.get(str(run)).with_params(**params)
     generator.generate(0)  # warm-up: the float64 copy of the network, lazy imports
     start = time.process_time()  # CPU time: the agents playing beside this do not inflate it
     made = [generator.generate(seed) for seed in range(levels)]
@@ -109,6 +111,8 @@ def main() -> None:
     parser.add_argument("--models", default="columns", help="comma-separated level models to train and measure")
     parser.add_argument("--levels", type=int, default=40, help="generated levels per model")
     parser.add_argument("--out", type=Path, default=Path("runs/bench-smb"))
+    parser.add_argument("--params", type=json.loads, default={},
+                        help="sampling options as a JSON object, e.g. '{\"enemies\": 1.0}' (default: none)")
     parser.add_argument("--no-report", action="store_true", help="do not write docs/report/smb")
     args = parser.parse_args()
     models = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -118,7 +122,7 @@ def main() -> None:
     training, held_out = load_corpus(train_dir), load_corpus(held_dir)
     air = np.array([t.walkable for t in training.tileset])
     results: dict[str, Any] = {
-        "kl_floor": pattern_kl(training.levels, held_out.levels).mean,
+        "params": args.params, "kl_floor": pattern_kl(training.levels, held_out.levels).mean,
         "held_out_copied": copied_share(held_out.levels, training.levels, 14),
         "held_out_broken_pipes": sum(broken_pipes(lv.tiles, pipe_roles(training.tileset), air=air)
                                      for lv in held_out.levels)}
@@ -127,7 +131,7 @@ def main() -> None:
     for m in models:
         run = args.out / f"run-{m}"
         seconds = train(m, train_dir, run)
-        made, figures = measure(m, run, args.levels)
+        made, figures = measure(m, run, args.levels, args.params)
         figures.update(training_s=seconds, kl=pattern_kl(made, held_out.levels).mean,
                        copied=copied_share(made, training.levels, 14))
         results[m] = figures
@@ -140,11 +144,12 @@ def main() -> None:
     print("\n".join(lines))
     if not args.no_report:
         REPORT.mkdir(parents=True, exist_ok=True)
-        gens = [(f"level/{m}", procgen.get(str(args.out / f"run-{m}"))) for m in models]
+        gens = [(f"level/{m}", procgen.get(str(args.out / f"run-{m}")).with_params(**args.params)) for m in models]
         samples_png(gens, range(3)).save(REPORT / "samples.png")
         (REPORT / "README.md").write_text("\n".join(
             ["# Learned platformers on real Super Mario Bros levels", "",
-             f"`python benchmarks/bench_smb.py --models {','.join(models)} --levels {args.levels}`; "
+             f"`python benchmarks/bench_smb.py --models {','.join(models)} --levels {args.levels}"
+             + (f" --params '{json.dumps(args.params)}'" if args.params else "") + "`; "
              "28 real 14 x 200 pieces to train on, 8 held out, the Mario AI Framework's A* agent.", "",
              *lines, "", "Generated levels (seeds 0-2) of each model: `samples.png`. The real levels are "
              "not pictured: they are Nintendo's and stay out of the repository.", ""]))

@@ -104,6 +104,14 @@ def test_no_gap_is_wider_than_max_gap(trained: ColumnLevel) -> None:
         assert 1 <= widest <= max_gap
 
 
+def test_levels_start_and_end_on_ground(trained: ColumnLevel) -> None:
+    air = trained.side_air()
+    for runway, seeds in ((6, range(4)), (0, range(12))):
+        ends = [air[trained.with_params(runway=runway, draws=1, repair=False).generate(s).tiles[-1]] for s in seeds]
+        over_a_pit = sum(bool(pit[:6].any() or pit[-6:].any()) for pit in ends)  # (W,) per level
+        assert (over_a_pit == 0) if runway else (over_a_pit > 0)
+
+
 def test_enemies_become_air_and_nothing_else_changes(trained: ColumnLevel) -> None:
     enemy = [i for i, t in enumerate(trained.tileset) if t.char == "E"][0]
     raw = trained.with_params(draws=1, repair=False)

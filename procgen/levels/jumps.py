@@ -73,9 +73,8 @@ class Jump:
 
 # The jump a generator asks of its own levels: a row lower and two columns shorter than the
 # player's reach above. Reach says a level can be finished; designers leave a margin, and
-# the A* agent, planning 40 ms a frame, misses jumps at the edge of its reach (on generated
-# SMB levels it finished about twice as many that pass this jump as the ones that pass only
-# the reach).
+# the A* agent, planning 40 ms a frame, misses jumps at the edge of its reach (20 levels of
+# level/columns trained on real SMB: it finished 5 as drawn, 9 when they had to pass this jump).
 COMFORT = Jump(4, 8)
 
 

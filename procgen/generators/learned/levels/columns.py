@@ -24,14 +24,16 @@ before it. Sampling masks every column that would break a pipe (and, at the leve
 column, any column that starts one): the constraint a designer states, applied exactly,
 so no level is drawn with a broken pipe.
 
-Difficulty. The training levels are harder than the levels players meet first: the real
-SMB pieces have 39% of their columns over a pit, and the A* agent finishes about a third
-of them. Two settings, each applied as the level is drawn, make a level a designer's
+Difficulty. Training levels can be harder than the levels players should meet: the 36
+real SMB pieces of 14 x 200 have 35% of their columns over a pit, and the A* agent
+finishes a third of them (``procgen.evaluate.mario_agent``). Two settings, each applied as the level is drawn, make a level a designer's
 choice of difficulty while the model still chooses every column:
 
 - ``max_gap``: past this many columns in a row with no ground under them (air or an
   enemy on the bottom row), sampling masks every such column, so ground comes back
   within reach (0: as the model draws);
+- ``runway``: the first and last columns stand on ground, so the player starts and
+  finishes on it (a piece cut from a longer level can start over a pit);
 - ``enemies``: the share of columns that keep the enemies the model drew, by one uniform
   per column; the others' enemies become air (1: as the model draws). Enemies, not
   terrain, end most of the agent's lost runs on generated levels.
@@ -80,10 +82,12 @@ class ColumnLevelConfig(LearnedLevelConfig):
     hidden: int = param(128, "width of the MLP's hidden layer", ge=8, le=4096)
     dropout: float = param(0.5, "dropout on the MLP's hidden layer while training (its mask from the "
                                 "training stream)", ge=0.0, lt=1.0)
-    max_gap: int = param(4, "most columns in a row with no ground under them (0: as the model draws); "
+    max_gap: int = param(3, "most columns in a row with no ground under them (0: as the model draws); "
                             "the platforms over a wider pit are a harder level than most players want",
                          ge=0, le=1024)
-    enemies: float = param(0.5, "share of the drawn columns that keep their enemies (1: as the model draws; "
+    runway: int = param(4, "columns at each end of the level that stand on ground, as the player starts "
+                           "and finishes on it", ge=0, le=1024)
+    enemies: float = param(0.3, "share of the drawn columns that keep their enemies (1: as the model draws; "
                                 "the others' enemies become air)", ge=0.0, le=1.0)
     temperature: float = param(1.0, "sampling temperature of every column's softmax (1 = the trained model)",
                                gt=0.0, le=10.0)
@@ -213,12 +217,12 @@ class ColumnLevel(LearnedLevel):
         border = net.vocab.shape[0]
         pits = torch.from_numpy(self.side_air())[net.vocab[:, -1]]  # (V,) no ground under the column
         movers = self.tag_masks(list(MOVERS)).any(dim=0)  # (T,)
-        ids, gap = [border] * k, 0
+        ids, gap, runway = [border] * k, 0, self.config.runway
         u = noise["u"].clamp(min=U_MIN)
         for t in range(width):
             logits = sampler.logits(ids[-k:]) / self.config.temperature  # (V,)
-            allowed = self._allowed(ids[-1], border, last=t == width - 1,
-                                    pits=pits if 0 < self.config.max_gap <= gap else None)
+            on_ground = 0 < self.config.max_gap <= gap or not runway <= t < width - runway
+            allowed = self._allowed(ids[-1], border, last=t == width - 1, pits=pits if on_ground else None)
             probs = torch.softmax(logits.masked_fill(~allowed, float("-inf")), dim=0)
             cdf = torch.cumsum(probs, dim=0)
             ids.append(min(int(torch.searchsorted(cdf, u[t] * cdf[-1])), len(cdf) - 1))
