@@ -10,10 +10,11 @@ a level never depends on the batch it was in or the machine's core count.
 
 Every level then gets spawn and goal by the shared rule of ``procgen.levels.endpoints``.
 ``generate`` draws up to ``draws`` levels from the seed's stream and returns the first
-that is playable as drawn (generate and test); when none is, it returns the first with
-the repair of ``procgen.levels.playability`` (``repair=True``; side-view: gaps filled, walls
-lowered, pipes completed), so
-``generate`` returns playable levels. ``repair=False`` returns the unedited draw;
+that is playable as drawn (generate and test; a side-view level must pass a comfortable
+jump, ``procgen.levels.jumps.COMFORT``, with enemies as air); when none is, it returns the
+first with the repair of ``procgen.levels.playability`` (``repair=True``; side-view: gaps
+filled, walls lowered, pipes completed, under that same jump), so ``generate`` returns
+playable levels. ``repair=False`` returns the unedited draw;
 ``draws=1, repair=False`` is the model's first draw alone.
 
 The corpus's legend (tile chars to tags) travels with the weights, as UTF-8 JSON bytes in

@@ -26,8 +26,9 @@ so no level is drawn with a broken pipe.
 
 Difficulty. Training levels can be harder than the levels players should meet: the 36
 real SMB pieces of 14 x 200 have 35% of their columns over a pit, and the A* agent
-finishes a third of them (``procgen.evaluate.mario_agent``). Two settings, each applied as the level is drawn, make a level a designer's
-choice of difficulty while the model still chooses every column:
+finishes a third of them (``procgen.evaluate.mario_agent``). Three settings, applied as
+the level is drawn, make its difficulty a designer's choice while the model still chooses
+every column:
 
 - ``max_gap``: past this many columns in a row with no ground under them (air or an
   enemy on the bottom row), sampling masks every such column, so ground comes back
