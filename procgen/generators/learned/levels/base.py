@@ -129,11 +129,14 @@ class LearnedLevel(TorchGenerator[TileMap]):
                 blocked[marker] = True
         self.blocked = blocked  # (T,) markers: placed by the endpoint rule, never drawn
 
+    def movers(self) -> torch.Tensor:
+        """(T,) bool: the tiles tagged as enemies (``MOVERS``)."""
+        return self.tag_masks(list(MOVERS)).any(dim=0)
+
     def side_air(self) -> np.ndarray:
         """(T,) bool: what a side-view player moves through when generate-and-test judges a
         level: air, and enemies too, which walk and fall and so are no floor to count on."""
-        movers = self.tag_masks(list(MOVERS)).any(dim=0).numpy()
-        return np.array([t.walkable for t in self.tileset]) | movers
+        return np.array([t.walkable for t in self.tileset]) | self.movers().numpy()
 
     def tag_masks(self, tags: list[str]) -> torch.Tensor:
         """(K, T) bool: which tiles carry each of ``tags`` (by the legend)."""

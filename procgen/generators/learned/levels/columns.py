@@ -60,7 +60,7 @@ from torch import nn
 from procgen.datasets.levels import LevelCorpus, load_corpus
 from procgen.errors import ParameterError
 from procgen.generators.config import param
-from procgen.generators.learned.levels.base import MOVERS, LearnedLevel, LearnedLevelConfig, training_corpus
+from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig, training_corpus
 from procgen.generators.learned.levels.data import grown_to, split_corpus, terrain
 from procgen.generators.registry import register
 from procgen.levels.pipes import column_defects, mirror_ids, pipe_roles
@@ -217,7 +217,7 @@ class ColumnLevel(LearnedLevel):
         sampler = net.sampler()
         border = net.vocab.shape[0]
         pits = torch.from_numpy(self.side_air())[net.vocab[:, -1]]  # (V,) no ground under the column
-        movers = self.tag_masks(list(MOVERS)).any(dim=0)  # (T,)
+        movers = self.movers()  # (T,)
         ids, gap, runway = [border] * k, 0, self.config.runway
         u = noise["u"].clamp(min=U_MIN)
         for t in range(width):
