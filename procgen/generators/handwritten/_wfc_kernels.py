@@ -102,7 +102,7 @@ def _assign(state, tables, trail, scratch, cell: int, new: np.ndarray, new_count
     unless it lies past the radius); its weight sums follow."""
     dom, count, sw, swl = state
     weights, wlogw = tables[0], tables[1]
-    trail = log_change(state, trail, cell, weights.shape[0])
+    trail = log_change(state, trail, cell, new)
     if new_count == 1 or _near(tables[_GEO], scratch[5][_ORIGIN], cell, tables[_GEO][3]):
         _enqueue(scratch, cell)
         slot, pool = scratch[1][cell], scratch[6]
@@ -365,5 +365,5 @@ def solve(dom: np.ndarray, tables, noise: np.ndarray, uniforms: np.ndarray, budg
                 return STUCK, backtracks, draws
             backtracks += depth - back
             depth = back
-            heap = undo(state, tables[_FULL], trail, heap, noise, marks[depth])
+            heap = undo(state, trail, heap, noise, marks[depth])
             ok, trail, heap = _fix(state, tables, trail, heap, scratch, noise, decided[depth], chosen[depth], True)

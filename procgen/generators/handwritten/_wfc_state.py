@@ -2,8 +2,8 @@
 
 A domain is a bitset: one bit per pattern in uint64 words. The heap holds (entropy, cell)
 entries and skips stale ones when popped, so a change only pushes. The trail logs every
-domain change (the old non-zero words, or a flag for a full domain, compact while domains
-are large) so a backtrack restores exactly the state before a decision.
+domain change (the old value of each word it changes) so a backtrack restores exactly the
+state before a decision.
 """
 
 from __future__ import annotations
@@ -103,51 +103,45 @@ def next_cell(state, heap, noise: np.ndarray) -> int:
     return -1
 
 
-# ---- the trail: (cell, count, sw, swl, start, word index, word value, [entries, words]) ------
+# ---- the trail: (cell, count, sw, swl, start, word index, old word, [entries, words]) -------
 
 @njit(cache=True)
-def log_change(state, trail, cell: int, patterns: int):
+def log_change(state, trail, cell: int, new: np.ndarray):
+    """Log the cell's counts and the old value of each word that ``new`` changes. Only changed
+    words: a trim late in a run changes a word or two of a few hundred, and logging whole
+    domains wrote gigabytes a level on the overworld corpus (most of a run's time went to
+    faulting fresh pages in for the trail)."""
     dom, count = state[0], state[1]
     t_cell, t_count, t_sw, t_swl, t_start, w_index, w_value, sizes = trail
     e, f = sizes[0], sizes[1]
     t_cell, t_count, t_sw, t_swl = grown(t_cell, e + 1), grown(t_count, e + 1), grown(t_sw, e + 1), grown(t_swl, e + 1)
     t_start = grown(t_start, e + 2)
     t_cell[e], t_count[e], t_sw[e], t_swl[e], t_start[e] = cell, count[cell], state[2][cell], state[3][cell], f
-    if count[cell] != patterns:  # a full domain comes back from the full mask: nothing to store
-        w_index, w_value = grown(w_index, f + dom.shape[1]), grown(w_value, f + dom.shape[1])
-        for wi in range(dom.shape[1]):
-            if dom[cell, wi]:
-                w_index[f], w_value[f] = wi, dom[cell, wi]
-                f += 1
+    w_index, w_value = grown(w_index, f + dom.shape[1]), grown(w_value, f + dom.shape[1])
+    for wi in range(dom.shape[1]):
+        if dom[cell, wi] != new[wi]:
+            w_index[f], w_value[f] = wi, dom[cell, wi]
+            f += 1
     t_start[e + 1] = f
     sizes[0], sizes[1] = e + 1, f
     return t_cell, t_count, t_sw, t_swl, t_start, w_index, w_value, sizes
 
 
 @njit(cache=True)
-def undo(state, full: np.ndarray, trail, heap, noise: np.ndarray, mark: int):
-    """Restore every domain changed since the trail held ``mark`` entries (``full``: the words
-    of the full domain) and put the restored cells back on the heap."""
-    patterns = 0
-    for word in full:
-        patterns += popcount(word)
+def undo(state, trail, heap, noise: np.ndarray, mark: int):
+    """Restore every domain changed since the trail held ``mark`` entries, newest first (each
+    entry puts back the words it changed), and put the restored cells back on the heap."""
     dom, count, sw, swl = state
     t_cell, t_count, t_sw, t_swl, t_start, w_index, w_value, sizes = trail
     for e in range(sizes[0] - 1, mark - 1, -1):
         cell = t_cell[e]
-        if t_count[e] == patterns:
-            dom[cell, :] = full
-        else:
-            dom[cell, :] = 0
-            for j in range(t_start[e], t_start[e + 1]):
-                dom[cell, w_index[j]] = w_value[j]
+        for j in range(t_start[e], t_start[e + 1]):
+            dom[cell, w_index[j]] = w_value[j]
         count[cell], sw[cell], swl[cell] = t_count[e], t_sw[e], t_swl[e]
         if count[cell] > 1:
             heap = push(heap, entropy(state, noise, cell), cell)
     sizes[1], sizes[0] = t_start[mark], mark
     return heap
-
-
 
 
 @njit(cache=True)
