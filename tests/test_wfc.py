@@ -175,3 +175,26 @@ def test_blocks_that_fail_are_solved_again_with_more_opened_up(rooms, monkeypatc
     assert windows(stripped(rooms, result.level), 3) <= corpus_windows(rooms)
     with pytest.raises(ParameterError, match="block"):
         procgen.get("level/wfc", block=5)
+
+
+def test_a_stuck_block_is_run_again_propagating_farther_then_with_more_opened_up(rooms, monkeypatch) -> None:
+    # The retry ladder: the same window with decisions propagating two cells farther (what
+    # rescues stuck overworld-64 blocks), then a margin opened around the block, then more.
+    from procgen.generators.handwritten import _wfc_blocks as blocks
+    real, calls = blocks.run, []
+
+    def stuck_twice(grid, window, pinned, stream):
+        calls.append((window, grid.reach))
+        if 2 <= len(calls) <= 4:  # the second block's first three runs
+            return blocks.kernels.STUCK, 1, 0, None
+        return real(grid, window, pinned, stream)
+
+    monkeypatch.setattr(blocks, "run", stuck_twice)
+    generator = rooms.with_params(width=50, height=18, block=16)
+    result = generator.solve(3)
+    reach = generator._problem.reach
+    (first, r0), (again, r1), (opened, r2), (wider, r3) = calls[1:5]
+    assert (r0, r1, r2, r3) == (reach, reach + 2, reach + 2, reach + 4)
+    assert again == first and opened[2] < first[2] and opened[3] > first[3] and wider[3] > opened[3]
+    assert calls[0][1] == calls[5][1] == reach  # other blocks keep the cheap reach
+    assert result.backtracks >= 3 and windows(stripped(rooms, result.level), 3) <= corpus_windows(rooms)

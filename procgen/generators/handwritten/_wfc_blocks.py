@@ -9,14 +9,20 @@ chunks). A run's *window* is its region plus a one-cell ring: the ring's decided
 pinned to their patterns, so the region fits its solved neighbours, and its undecided cells
 keep their designer constraints, so the region leaves its unsolved neighbours a way to fit it.
 
-A block whose run fails is run again from a fresh child stream, then with a margin of its
-neighbours (solved ones too) opened up and solved again with it ("modifying in blocks"), and
-last as the whole grid, so a last UNSATISFIABLE means what it means for one run: no level.
+A block whose run fails is run again from a fresh child stream with propagation reaching
+two cells farther, then with a margin of its neighbours (solved ones too) opened up and
+solved again with it ("modifying in blocks"), and last as the whole grid, so a last
+UNSATISFIABLE means what it means for one run: no level. Farther propagation is what rescues
+a block: the radius that is cheapest for easy blocks lets contradictions on a hard one (a
+path's bends next to pinned edges, overworld-64 at 256x256) show only after many decisions,
+and backtracking then thrashes. On overworld-64 seed 14's stuck block, 3 fresh streams at
+the usual reach (4) gave 1 level, 3 with a 16-cell margin 1, 3 at reach 6 gave 3 (with 0 to
+241 backtracks), at about 1.5 times a run's time; reach 8 also gave 3 but took twice as long.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -26,8 +32,9 @@ from procgen.generators.handwritten._wfc_patterns import STEPS
 from procgen.seeding import child, make_rng
 
 _TIE_NOISE = 1e-6  # entropy noise: far below the gap between two different domains' entropies
-# A block's runs: the margin opened around it, as a share of the block (None: the whole grid).
-_MARGINS = (0.0, 0.0, 0.25, 0.5, None)
+# A block's runs: the margin opened around it, as a share of the block (None: the whole grid),
+# and how many cells farther than the grid's reach its decisions propagate (see the docstring).
+_TRIES = ((0.0, 0), (0.0, 2), (0.25, 2), (0.5, 4), (None, 2))
 # A run also solves (then forgets) 1/_LOOKAHEAD of a block below and beside its region, so the
 # edge it leaves to the next blocks is one that some band of cells, not just one row, can continue.
 _LOOKAHEAD = 8
@@ -85,11 +92,11 @@ def _block(grid: Grid, chosen: np.ndarray, block: Window, size: int,
     """Solve ``block`` into ``chosen``, opening ever more around it; (status, backtracks, decisions)."""
     rows, cols = grid.shape
     backtracks = decisions = 0
-    status, last = kernels.STUCK, -1.0
-    for k, share in enumerate(_MARGINS):
-        if status == kernels.UNSATISFIABLE and share == last:
-            continue  # the same pinned cells again: a fresh stream cannot help
-        last = share
+    status, last = kernels.STUCK, (-1.0, -1)
+    for k, (share, farther) in enumerate(_TRIES):
+        if status == kernels.UNSATISFIABLE and (share, farther) == last:
+            continue  # the same pinned cells and propagation again: a fresh stream cannot help
+        last = (share, farther)
         if share is None:
             region = (0, rows, 0, cols)
         else:
@@ -101,7 +108,8 @@ def _block(grid: Grid, chosen: np.ndarray, block: Window, size: int,
         pinned = chosen[window[0]:window[1], window[2]:window[3]].copy()
         inner = (slice(region[0] - window[0], region[1] - window[0]), slice(region[2] - window[2], region[3] - window[2]))
         pinned[inner] = -1
-        status, undone, made, found = run(grid, window, pinned, child(stream, f"try-{k}"))
+        status, undone, made, found = run(replace(grid, reach=grid.reach + farther), window, pinned,
+                                          child(stream, f"try-{k}"))
         backtracks += undone
         if found is not None:
             chosen[region[0]:region[1], region[2]:region[3]] = found[inner]
