@@ -43,7 +43,7 @@ def run(corpus: str, size: int, seeds: int) -> dict[str, float | str]:
         start, outcome = time.perf_counter(), "failed"
         try:
             result = generator.solve(seed)
-            outcome = "ok"
+            outcome = f"ok, {result.backtracks} backtracks, {result.restarts} restarts"  # a stopped run still tells them
         except ProcgenError:
             failures += 1
             continue
