@@ -198,3 +198,27 @@ def test_a_stuck_block_is_run_again_propagating_farther_then_with_more_opened_up
     assert again == first and opened[2] < first[2] and opened[3] > first[3] and wider[3] > opened[3]
     assert calls[0][1] == calls[5][1] == reach  # other blocks keep the cheap reach
     assert result.backtracks >= 3 and windows(stripped(rooms, result.level), 3) <= corpus_windows(rooms)
+
+
+def test_undo_restores_every_domain_a_decision_changed() -> None:
+    # The trail logs only the words a change alters; undoing a decision and what it
+    # propagated must give back the exact domains, counts and weight sums.
+    from procgen.generators.handwritten import _wfc_blocks as blocks
+    from procgen.generators.handwritten import _wfc_kernels as kernels
+    from procgen.generators.handwritten._wfc_state import undo
+
+    grid = procgen.get("level/wfc", corpus="overworld-64", width=24, height=16)._problem
+    rows, cols = grid.shape
+    dom = np.tile(grid.full, (rows * cols, 1))
+    tables = (*grid.tables, blocks._neighbours((rows, cols), False), grid.full,
+              np.array([rows, cols, 0, grid.reach], np.int64))
+    noise = np.zeros(rows * cols)
+    state, trail, heap, scratch = kernels._start(dom, tables, noise)
+    for cell, pattern in ((5 * cols + 7, 0), (9 * cols + 15, 1)):
+        before = [a.copy() for a in state]
+        mark = trail[7][0]
+        pattern = int(np.flatnonzero(np.unpackbits(dom[cell].view(np.uint8), bitorder="little"))[pattern])
+        ok, trail, heap = kernels._fix(state, tables, trail, heap, scratch, noise, cell, pattern, False)
+        assert ok and trail[7][0] > mark + 1 and not np.array_equal(state[0], before[0])
+        heap = undo(state, trail, heap, noise, mark)
+        assert all(np.array_equal(a, b) for a, b in zip(state, before)) and trail[7][0] == mark
