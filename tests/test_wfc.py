@@ -178,26 +178,51 @@ def test_blocks_that_fail_are_solved_again_with_more_opened_up(rooms, monkeypatc
 
 
 def test_a_stuck_block_is_run_again_propagating_farther_then_with_more_opened_up(rooms, monkeypatch) -> None:
-    # The retry ladder: the same window with decisions propagating two cells farther (what
-    # rescues stuck overworld-64 blocks), then a margin opened around the block, then more.
+    # The retry ladder: the same window with decisions propagating 2 then 4 cells farther
+    # (what rescues stuck overworld-64 blocks), then a margin opened around the block.
     from procgen.generators.handwritten import _wfc_blocks as blocks
     real, calls = blocks.run, []
 
-    def stuck_twice(grid, window, pinned, stream):
+    def stuck_thrice(grid, window, pinned, stream):
         calls.append((window, grid.reach))
         if 2 <= len(calls) <= 4:  # the second block's first three runs
             return blocks.kernels.STUCK, 1, 0, None
         return real(grid, window, pinned, stream)
 
-    monkeypatch.setattr(blocks, "run", stuck_twice)
+    monkeypatch.setattr(blocks, "run", stuck_thrice)
     generator = rooms.with_params(width=50, height=18, block=16)
     result = generator.solve(3)
     reach = generator._problem.reach
-    (first, r0), (again, r1), (opened, r2), (wider, r3) = calls[1:5]
-    assert (r0, r1, r2, r3) == (reach, reach + 2, reach + 2, reach + 4)
-    assert again == first and opened[2] < first[2] and opened[3] > first[3] and wider[3] > opened[3]
+    (first, r0), (again, r1), (third, r2), (opened, r3) = calls[1:5]
+    assert (r0, r1, r2, r3) == (reach, reach + 2, reach + 4, reach + 4)
+    assert again == first == third and opened[2] < first[2] and opened[3] > first[3]
     assert calls[0][1] == calls[5][1] == reach  # other blocks keep the cheap reach
     assert result.backtracks >= 3 and windows(stripped(rooms, result.level), 3) <= corpus_windows(rooms)
+
+
+@pytest.mark.parametrize(("width", "whole"), [(34, True), (82, False)])
+def test_only_a_small_grid_is_solved_whole_when_a_block_fails_every_try(rooms, monkeypatch, width, whole) -> None:
+    # A whole 254 x 254 overworld grid never came through where a restart did: past
+    # _WHOLE_BLOCKS blocks a block that fails every try fails the attempt instead.
+    from procgen.generators.handwritten import _wfc_blocks as blocks
+    real, calls = blocks.run, []
+
+    def second_block_stuck(grid, window, pinned, stream):
+        calls.append(window)
+        if window[2] > 0 and window[0] == 0 and window != (0, grid.shape[0], 0, grid.shape[1]):
+            return blocks.kernels.STUCK, 1, 0, None
+        return real(grid, window, pinned, stream)
+
+    monkeypatch.setattr(blocks, "run", second_block_stuck)
+    generator = rooms.with_params(width=width, height=18, block=16, restarts=0)
+    grid = generator._problem.shape
+    if whole:
+        assert generator.solve(1).restarts == 0
+    else:
+        with pytest.raises(ParameterError, match="backtracks"):
+            generator.solve(1)
+    assert ((0, grid[0], 0, grid[1]) in calls) == whole
+    assert len(calls) == 1 + len(blocks._TRIES) - (not whole)
 
 
 def test_undo_restores_every_domain_a_decision_changed() -> None:

@@ -9,15 +9,20 @@ chunks). A run's *window* is its region plus a one-cell ring: the ring's decided
 pinned to their patterns, so the region fits its solved neighbours, and its undecided cells
 keep their designer constraints, so the region leaves its unsolved neighbours a way to fit it.
 
-A block whose run fails is run again from a fresh child stream with propagation reaching
-two cells farther, then with a margin of its neighbours (solved ones too) opened up and
-solved again with it ("modifying in blocks"), and last as the whole grid, so a last
-UNSATISFIABLE means what it means for one run: no level. Farther propagation is what rescues
-a block: the radius that is cheapest for easy blocks lets contradictions on a hard one (a
-path's bends next to pinned edges, overworld-64 at 256x256) show only after many decisions,
-and backtracking then thrashes. On overworld-64 seed 14's stuck block, 3 fresh streams at
-the usual reach (4) gave 1 level, 3 with a 16-cell margin 1, 3 at reach 6 gave 3 (with 0 to
-241 backtracks), at about 1.5 times a run's time; reach 8 also gave 3 but took twice as long.
+A block whose run fails is run again from fresh child streams with its decisions propagating
+farther (2, then 4 cells), then with a margin of its neighbours (solved ones too) opened up
+and solved again with it ("modifying in blocks"), and last, on a grid of at most
+``_WHOLE_BLOCKS`` blocks, as the whole grid, so a last UNSATISFIABLE there means what it means
+for one run: no level. On a larger grid a block that fails every try fails the attempt
+(STUCK), and the generator restarts with a fresh path and streams.
+
+Farther propagation is what rescues a block: the reach that is cheapest for easy blocks (n + 1)
+lets contradictions on a hard one (a path's bends by pinned edges, overworld-64 at 256x256)
+show only after many decisions, and backtracking then thrashes. Two stuck overworld-64 blocks
+(seeds 14 and 1), 3 fresh streams each: reach 4 solved 1 of 3 and 0 of 3, reach 6 3 and 2,
+reach 8 3 and 3 (about 1.5 and 2.5 times a run's time), a 16-cell margin at reach 4 or 6
+1 and 1 at up to 3 times. The whole 254x254 grid never came through (stuck after 26 and
+118 s), where a restart took about 55 s and succeeded.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from procgen.seeding import child, make_rng
 _TIE_NOISE = 1e-6  # entropy noise: far below the gap between two different domains' entropies
 # A block's runs: the margin opened around it, as a share of the block (None: the whole grid),
 # and how many cells farther than the grid's reach its decisions propagate (see the docstring).
-_TRIES = ((0.0, 0), (0.0, 2), (0.25, 2), (0.5, 4), (None, 2))
+_TRIES = ((0.0, 0), (0.0, 2), (0.0, 4), (0.25, 4), (0.5, 4), (None, 2))
+_WHOLE_BLOCKS = 4  # the whole grid is the last try only on a grid of at most this many blocks' cells
 # A run also solves (then forgets) 1/_LOOKAHEAD of a block below and beside its region, so the
 # edge it leaves to the next blocks is one that some band of cells, not just one row, can continue.
 _LOOKAHEAD = 8
@@ -98,6 +104,8 @@ def _block(grid: Grid, chosen: np.ndarray, block: Window, size: int,
             continue  # the same pinned cells and propagation again: a fresh stream cannot help
         last = (share, farther)
         if share is None:
+            if rows * cols > _WHOLE_BLOCKS * size * size:
+                return kernels.STUCK, backtracks, decisions  # not proof of no level: restart instead
             region = (0, rows, 0, cols)
         else:
             m = int(share * size)
