@@ -98,11 +98,11 @@ def _block(grid: Grid, chosen: np.ndarray, block: Window, size: int,
     """Solve ``block`` into ``chosen``, opening ever more around it; (status, backtracks, decisions)."""
     rows, cols = grid.shape
     backtracks = decisions = 0
-    status, last = kernels.STUCK, (-1.0, -1)
+    status = kernels.STUCK
+    # No two tries are alike (each one's window or reach differs), so even after an UNSATISFIABLE
+    # run the next is tried: that status can come from backjumping's bans, which are guesses
+    # (see _wfc_kernels._culprit), not only from pinned cells that cannot fit.
     for k, (share, farther) in enumerate(_TRIES):
-        if status == kernels.UNSATISFIABLE and (share, farther) == last:
-            continue  # the same pinned cells and propagation again: a fresh stream cannot help
-        last = (share, farther)
         if share is None:
             if rows * cols > _WHOLE_BLOCKS * size * size:
                 return kernels.STUCK, backtracks, decisions  # not proof of no level: restart instead
