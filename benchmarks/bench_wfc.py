@@ -40,7 +40,7 @@ def run(corpus: str, size: int, seeds: int) -> dict[str, float | str]:
     sized(corpus, 16).solve("warm-up")  # compiled kernels load once per process; a small level is enough
     times, failures, unplayable, backtracks, restarts = [], 0, 0, 0, 0
     for seed in range(seeds):
-        start, outcome = time.perf_counter(), "failed"
+        start, cpu, outcome = time.perf_counter(), time.process_time(), "failed"
         try:
             result = generator.solve(seed)
             outcome = f"ok, {result.backtracks} backtracks, {result.restarts} restarts"  # a stopped run still tells them
@@ -49,7 +49,8 @@ def run(corpus: str, size: int, seeds: int) -> dict[str, float | str]:
             continue
         finally:
             times.append(time.perf_counter() - start)
-            print(f"{corpus} {size} seed {seed}: {times[-1]:.2f} s {outcome}", file=sys.stderr, flush=True)
+            print(f"{corpus} {size} seed {seed}: {times[-1]:.2f} s ({time.process_time() - cpu:.2f} CPU s: wall time "
+                  f"on a busy machine says little) {outcome}", file=sys.stderr, flush=True)
         backtracks += result.backtracks
         restarts += result.restarts
         unplayable += not is_playable(result.level, view=generator.corpus.view)
