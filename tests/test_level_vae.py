@@ -14,7 +14,9 @@ from procgen.datasets.levels import load_corpus
 from procgen.errors import ContentError
 from procgen.evaluate.level_metrics import independent_tiles, pattern_kl
 from procgen.generators.learned.levels.data import split_corpus, terrain
-from procgen.generators.learned.levels.vae import VAELevel, latent_shape, pick_tiles
+from procgen.generators.learned.levels.conditional import ConditionalLevel
+from procgen.generators.learned.levels.framed import canvas, framed_grids, framed_windows
+from procgen.generators.learned.levels.vae import FramedTileVAE, TileVAE, VAELevel, latent_shape, pick_tiles
 from procgen.levels.endpoints import marker_ids
 
 ROOMS = "assets/levels/vglc-rooms"
@@ -50,14 +52,49 @@ def _off_endpoints(level: TileMap) -> np.ndarray:
 
 # ---- sampling ------------------------------------------------------------------------------
 @pytest.mark.parametrize("height, width", [(4, 4), (5, 9), (13, 27), (24, 40), (33, 8)])
-def test_any_size_is_one_decode_of_a_cropped_noise_grid(height: int, width: int) -> None:
-    model = VAELevel(tiles=5, latent=3, channels=8, height=height, width=width, repair=False)
+def test_any_size_is_one_decode_of_its_framed_canvas(height: int, width: int) -> None:
+    model = VAELevel(tiles=5, latent=3, level_latent=2, channels=8, height=height, width=width, repair=False)
+    rows, cols = canvas(height, width, model.config.frame)
+    assert rows % 4 == cols % 4 == 0 and rows >= height + 8 and cols >= width + 8 and rows - height - 8 < 4
     noise = model.noise_tensors(np.random.default_rng(0), height, width)
-    assert noise["z"].shape == (3, -(-height // 4), -(-width // 4)) == (3, *latent_shape(height, width))
+    assert noise["z"].shape == (3, rows // 4, cols // 4) and noise["g"].shape == (2,)
     assert noise["u"].shape == (height, width)
     with model.inference():
         assert model.decode(noise, height, width).shape == (height, width)
     assert model.generate(0).tiles.shape == (height, width)
+
+
+@pytest.mark.parametrize("height, width", [(4, 4), (13, 27), (33, 8)])
+def test_frame_0_is_the_unframed_vae_on_a_cropped_noise_grid(height: int, width: int) -> None:
+    model = VAELevel(tiles=5, latent=3, channels=8, height=height, width=width, repair=False, frame=0)
+    assert not model.framed and isinstance(model.module, TileVAE)
+    noise = model.noise_tensors(np.random.default_rng(0), height, width)
+    assert noise["z"].shape == (3, -(-height // 4), -(-width // 4)) == (3, *latent_shape(height, width))
+    with model.inference():
+        assert model.decode(noise, height, width).shape == (height, width)
+    assert model.generate(0).tiles.shape == (height, width)
+
+
+def test_level_conditional_keeps_the_unframed_network() -> None:
+    assert VAELevel().framed and isinstance(VAELevel().module, FramedTileVAE)
+    conditional = ConditionalLevel()
+    assert not conditional.framed and isinstance(conditional.module, TileVAE)
+
+
+def test_training_windows_hold_the_level_edge(corpus) -> None:
+    model, train_x, val_x = VAELevel().training_setup(corpus, {"max_windows": 100_000})
+    border, k = model.config.tiles, model.config.window
+    assert train_x.shape[1:] == val_x.shape[1:] == (k, k) and int(train_x.max()) == border
+    grids = framed_grids(terrain(split_corpus(corpus)["train"], corpus), model.config.frame, k, border)
+    for level, grid in zip(split_corpus(corpus)["train"], grids):  # the frame, then the level, then the frame
+        assert min(grid.shape) >= k and (grid == border).sum() == grid.size - level.tiles.size
+        f = model.config.frame
+        assert (grid[:f] == border).all() and (grid[:, :f] == border).all()
+    # Every window sees some of the level, and windows of a level smaller than the window hold all of it.
+    assert ((train_x < border).sum(dim=(1, 2)) > 0).all()
+    assert ((train_x == border).sum(dim=(1, 2)) > 0).float().mean() > 0.9  # nearly every window sees an edge
+    again = framed_windows(model, corpus)
+    assert torch.equal(again[1], val_x)
 
 
 def test_markers_are_never_drawn_even_when_the_decoder_prefers_them(trained: VAELevel) -> None:
@@ -161,3 +198,14 @@ def test_default_name_loads_the_rooms_model() -> None:
     assert level.shape == (model.config.height, model.config.width)
     assert level.spawn is not None and level.goal is not None
     assert model.with_params(height=64, width=64).generate(1).shape == (64, 64)
+
+
+@needs_shipped
+def test_shipped_rooms_model_draws_the_corpus_wall_frame() -> None:
+    """Every vglc-rooms level is closed by a frame of wall or water; so are the model's raw draws."""
+    model = procgen.get("level/vae").with_params(draws=1, repair=False)
+    walkable = np.array([t.walkable for t in model.tileset])
+    for seed in range(8):
+        tiles = model.generate(seed).tiles
+        edge = np.concatenate([tiles[0], tiles[-1], tiles[1:-1, 0], tiles[1:-1, -1]])
+        assert (~walkable[edge]).mean() > 0.9, seed  # spawn and goal stand on the edge
