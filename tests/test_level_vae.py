@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -209,3 +210,17 @@ def test_shipped_rooms_model_draws_the_corpus_wall_frame() -> None:
         tiles = model.generate(seed).tiles
         edge = np.concatenate([tiles[0], tiles[-1], tiles[1:-1, 0], tiles[1:-1, -1]])
         assert (~walkable[edge]).mean() > 0.9, seed  # spawn and goal stand on the edge
+
+
+def test_a_folder_saved_before_the_frame_option_loads_as_the_unframed_network(tmp_path) -> None:
+    # procgen 0.1 saved level/vae folders without "frame"; their weights are the unframed
+    # network's, so they must load as frame = 0 and draw what they drew before.
+    shipped = procgen.get(str(SHIPPED_OVERWORLD))
+    assert shipped.config.frame == 0
+    folder = shipped.save(tmp_path / "old")
+    document = json.loads((folder / "model.json").read_text())
+    del document["config"]["frame"], document["config"]["level_latent"]
+    (folder / "model.json").write_text(json.dumps(document))
+    old = procgen.get(str(folder))
+    assert old.config.frame == 0
+    assert old.generate(5).digest() == shipped.generate(5).digest()

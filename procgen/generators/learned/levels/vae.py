@@ -117,6 +117,14 @@ class FramedVAEConfig(VAELevelConfig):
     patience: int = param(12, "stop after this many epochs without a better validation loss", ge=1)
     max_minutes: float = param(8.0, "stop training after this many minutes", gt=0.0)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "FramedVAEConfig":
+        # A folder saved before the framed network (procgen 0.1) has no "frame": its weights
+        # are the unframed network's, so it loads as frame = 0 rather than failing to fit.
+        if isinstance(data, dict) and "frame" not in data:
+            data = {**data, "frame": 0}
+        return super().from_dict(data)
+
 
 # ---- network pieces (level/conditional reuses them) -------------------------------------
 def conditioned(x: torch.Tensor, condition: torch.Tensor | None) -> torch.Tensor:
