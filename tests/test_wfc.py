@@ -181,11 +181,10 @@ def test_a_stuck_block_is_run_again_propagating_farther_then_with_more_opened_up
     # The retry ladder: the same window with decisions propagating 2 then 4 cells farther
     # (what rescues stuck overworld-64 blocks), then a margin opened around the block.
     from procgen.generators.handwritten import _wfc_blocks as blocks
-    real, calls, budgets = blocks.run, [], set()
+    real, calls = blocks.run, []
 
     def stuck_thrice(grid, window, pinned, stream):
         calls.append((window, grid.reach))
-        budgets.add(grid.backtracks)
         if 2 <= len(calls) <= 4:  # the second block's first three runs
             return blocks.kernels.STUCK, 1, 0, None
         return real(grid, window, pinned, stream)
@@ -198,7 +197,6 @@ def test_a_stuck_block_is_run_again_propagating_farther_then_with_more_opened_up
     assert (r0, r1, r2, r3) == (reach, reach + 2, reach + 4, reach + 4)
     assert again == first == third and opened[2] < first[2] and opened[3] > first[3]
     assert calls[0][1] == calls[5][1] == reach  # other blocks keep the cheap reach
-    assert budgets == {generator.config.backtracks // 4}  # each try gives up early, to reach farther
     assert result.backtracks >= 3 and windows(stripped(rooms, result.level), 3) <= corpus_windows(rooms)
 
 

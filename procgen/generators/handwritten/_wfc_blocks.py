@@ -40,10 +40,6 @@ _TIE_NOISE = 1e-6  # entropy noise: far below the gap between two different doma
 # A block's runs: the margin opened around it, as a share of the block (None: the whole grid),
 # and how many cells farther than the grid's reach its decisions propagate (see the docstring).
 _TRIES = ((0.0, 0), (0.0, 2), (0.0, 4), (0.25, 4), (0.5, 4), (None, 2))
-# A block try (not the whole grid) gets a quarter of the backtrack budget: a stuck block is cheaper to run
-# again reaching farther (those runs need few backtracks) than to thrash. On overworld-64
-# 256x256 seeds 1 and 2, the full budget took 105 and 156 CPU s, a quarter 108 and 93.
-_TRY_SHARE = 4
 _WHOLE_BLOCKS = 4  # the whole grid is the last try only on a grid of at most this many blocks' cells
 # A run also solves (then forgets) 1/_LOOKAHEAD of a block below and beside its region, so the
 # edge it leaves to the next blocks is one that some band of cells, not just one row, can continue.
@@ -120,8 +116,7 @@ def _block(grid: Grid, chosen: np.ndarray, block: Window, size: int,
         pinned = chosen[window[0]:window[1], window[2]:window[3]].copy()
         inner = (slice(region[0] - window[0], region[1] - window[0]), slice(region[2] - window[2], region[3] - window[2]))
         pinned[inner] = -1
-        budget = grid.backtracks if share is None else grid.backtracks // _TRY_SHARE  # the last resort: all of it
-        status, undone, made, found = run(replace(grid, reach=grid.reach + farther, backtracks=budget), window, pinned,
+        status, undone, made, found = run(replace(grid, reach=grid.reach + farther), window, pinned,
                                           child(stream, f"try-{k}"))
         backtracks += undone
         if found is not None:
