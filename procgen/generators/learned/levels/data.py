@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,6 +25,7 @@ from procgen.content import TileMap
 from procgen.datasets.levels import LevelCorpus
 from procgen.errors import ParameterError
 from procgen.levels.endpoints import marker_ids, strip_markers
+from procgen.levels.pipes import mirror_ids
 
 SPLITS = ("train", "validation", "holdout")
 
@@ -130,3 +132,21 @@ def tag_shares(tiles: torch.Tensor, tag_masks: torch.Tensor) -> torch.Tensor:
     one_hot = torch.nn.functional.one_hot(tiles, tag_masks.shape[1]).float()  # (N, h, w, T)
     per_tile = one_hot.mean(dim=(1, 2))  # (N, T)
     return per_tile @ tag_masks.float().T
+
+
+def bordered_windows(model: Any, corpus: LevelCorpus, pad: Callable[[list[np.ndarray]], list[np.ndarray]]
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(training, validation) windows of ``model``'s config (``window``, ``stride``, ``augment``,
+    ``max_windows``, ``view``) cut from the corpus's levels after ``pad`` surrounds them with
+    BORDER (id ``tiles``): the base's split, side-view growth, augmentation and seeded subsample."""
+    c = model.config
+    parts = {split: terrain(levels, corpus) for split, levels in split_corpus(corpus).items()}
+    if c.view == "side-view":
+        parts = {split: grown_to(grids, c.window) for split, grids in parts.items()}
+    parts = {split: pad(grids) for split, grids in parts.items()}
+    mirror = np.append(mirror_ids(corpus.tileset), c.tiles)  # BORDER is its own mirror image
+    train_x = windows(parts["train"], c.window, c.stride, view=c.view, augment=c.augment, mirror=mirror)
+    if len(train_x) > c.max_windows:  # a seeded subsample
+        keep = torch.randperm(len(train_x), generator=model.training_generator("subsample"))[:c.max_windows]
+        train_x = train_x[keep.sort().values]
+    return train_x, windows(parts["validation"], c.window, max(c.stride, c.window // 4), view=c.view)

@@ -31,7 +31,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from procgen.datasets.levels import LevelCorpus
-from procgen.generators.learned.levels.data import split_corpus, terrain, windows
+from procgen.generators.learned.levels.data import bordered_windows
 
 SCALE = 4  # the latent grid is 1/4 of the canvas's resolution along each axis
 EDGE_MAPS = 2  # inside, outside
@@ -51,17 +51,10 @@ def framed_grids(grids: Sequence[np.ndarray], frame: int, window: int, border: i
 
 
 def framed_windows(model: Any, corpus: LevelCorpus) -> tuple[torch.Tensor, torch.Tensor]:
-    """(training, validation) windows (N, k, k) of ``model``'s config (``window``, ``stride``,
-    ``augment``, ``max_windows``, ``frame``) cut from the corpus's levels framed with BORDER
-    (id ``tiles``): the base's split, augmentation and seeded subsample."""
+    """(training, validation) windows (N, k, k) of ``model``'s config cut from the corpus's levels
+    framed with BORDER (id ``tiles``): the base's split, augmentation and seeded subsample."""
     c = model.config
-    parts = {split: framed_grids(terrain(levels, corpus), c.frame, c.window, c.tiles)
-             for split, levels in split_corpus(corpus).items()}
-    train_x = windows(parts["train"], c.window, c.stride, view=c.view, augment=c.augment)
-    if len(train_x) > c.max_windows:  # a seeded subsample
-        keep = torch.randperm(len(train_x), generator=model.training_generator("subsample"))[:c.max_windows]
-        train_x = train_x[keep.sort().values]
-    return train_x, windows(parts["validation"], c.window, max(c.stride, c.window // 4), view=c.view)
+    return bordered_windows(model, corpus, lambda grids: framed_grids(grids, c.frame, c.window, c.tiles))
 
 
 def canvas(height: int, width: int, frame: int) -> tuple[int, int]:

@@ -26,8 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from procgen.datasets.levels import LevelCorpus
-from procgen.generators.learned.levels.data import grown_to, split_corpus, terrain, windows
-from procgen.levels.pipes import mirror_ids
+from procgen.generators.learned.levels.data import bordered_windows
 
 __all__ = ["context_offsets", "wavefront_time", "margins", "context_index", "gather_context", "extra_tokens",
            "padded_levels", "training_windows", "ranked_picks"]
@@ -99,17 +98,7 @@ def padded_levels(grids: Sequence[np.ndarray], offsets: np.ndarray, tiles: int) 
 def training_windows(model: Any, corpus: LevelCorpus, offsets: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
     """(training, validation) windows of ``model``'s config cut from the corpus's levels padded
     with BORDER (the base's split, augmentation and seeded subsample)."""
-    c = model.config
-    parts = {split: terrain(levels, corpus) for split, levels in split_corpus(corpus).items()}
-    if c.view == "side-view":
-        parts = {split: grown_to(grids, c.window) for split, grids in parts.items()}
-    parts = {split: padded_levels(grids, offsets, c.tiles) for split, grids in parts.items()}
-    mirror = np.append(mirror_ids(corpus.tileset), c.tiles)  # BORDER is its own mirror image
-    train_x = windows(parts["train"], c.window, c.stride, view=c.view, augment=c.augment, mirror=mirror)
-    if len(train_x) > c.max_windows:  # a seeded subsample
-        keep = torch.randperm(len(train_x), generator=model.training_generator("subsample"))[:c.max_windows]
-        train_x = train_x[keep.sort().values]
-    return train_x, windows(parts["validation"], c.window, max(c.stride, c.window // 4), view=c.view)
+    return bordered_windows(model, corpus, lambda grids: padded_levels(grids, offsets, model.config.tiles))
 
 
 def ranked_picks(windows: torch.Tensor, offsets: np.ndarray, border: int, n: int,
