@@ -33,7 +33,7 @@ from torch.nn import functional as F
 from procgen.datasets.levels import LevelCorpus
 from procgen.generators.learned.levels.data import bordered_windows
 
-SCALE = 4  # the latent grid is 1/4 of the canvas's resolution along each axis
+SCALE = 4  # the latent grid is 1/4 of the canvas's resolution (level/vae unframed: the level's) along each axis
 EDGE_MAPS = 2  # inside, outside
 
 

@@ -75,12 +75,11 @@ from procgen.errors import ContentError
 from procgen.generators.config import param
 from procgen.generators.learned.core import one_thread
 from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig
-from procgen.generators.learned.levels.framed import (FramedDecoder, FramedEncoder, canvas, canvas_ids, edge_maps,
-                                                      framed_windows, one_hot_framed)
+from procgen.generators.learned.levels.framed import (SCALE, FramedDecoder, FramedEncoder, canvas, canvas_ids,
+                                                      edge_maps, framed_windows, one_hot_framed)
 from procgen.generators.registry import register
 from procgen.levels.endpoints import strip_markers
 
-SCALE = 4  # the latent grid is 1/4 of the level's (framed: the canvas's) resolution along each axis
 CHUNK = 512  # windows per pass when validating, to bound memory
 
 
