@@ -10,8 +10,8 @@ import procgen
 from procgen.datasets.levels import load_corpus
 from procgen.evaluate.level_metrics import independent_tiles, pattern_kl
 from procgen.generators.learned.levels.data import split_corpus, terrain
-from procgen.generators.learned.levels.gan import (GanLevel, noise_cells, pattern_divergence,
-                                                  pattern_histograms)
+from procgen.generators.learned.levels.framed import canvas, canvas_ids, framed_grids
+from procgen.generators.learned.levels.gan import GanLevel, pattern_divergence, pattern_histograms
 from procgen.levels.endpoints import marker_ids
 
 ROOMS = "assets/levels/vglc-rooms"
@@ -46,26 +46,32 @@ def _drawn(level) -> np.ndarray:
 
 
 # ---- sampling at any size --------------------------------------------------------------------
-def test_noise_grid_covers_any_size() -> None:
+def test_a_level_of_any_size_is_drawn_on_its_framed_canvas() -> None:
     model = GanLevel(tiles=5, latent=3, style=2, channels=8, critic_channels=8)
-    for size in (4, 5, 8, 17, 64, 101):
-        n = noise_cells(size)
-        assert 4 * n - 14 >= size > 4 * (n - 1) - 14  # the smallest grid that covers
-        z, style = torch.zeros(1, 3, n, n), torch.zeros(1, 2)
-        assert model.logits(z, style, size, size).shape == (1, 5, size, size)
+    for height, width in ((4, 4), (5, 9), (17, 8), (64, 101)):
+        rows, cols = canvas(height, width, model.config.frame)
+        noise = model.noise_tensors(np.random.default_rng(0), height, width)
+        assert noise["z"].shape == (3, rows // 4, cols // 4) and noise["style"].shape == (2,)
+        ids = canvas_ids(height, width, model.config.frame, 5)[None]
+        assert model.logits(noise["z"][None].float(), noise["style"][None].float(), ids).shape == (1, 5, rows, cols)
+        with model.inference():
+            assert model.decode(noise, height, width).shape == (height, width)
     assert model.with_params(height=13, width=37).generate(0).tiles.shape == (13, 37)
 
 
-def test_a_level_is_one_stationary_process_without_border_effects() -> None:
-    """Valid convolutions: a small level is the top-left corner of a large one drawn from the
-    same noise (a padded network would differ near the small level's far edges)."""
+def test_the_generator_reads_where_the_level_ends() -> None:
+    """The same noise on two canvases: the edge maps (not the noise) move the level edge; generated
+    windows keep BORDER where the real window has it."""
     model = GanLevel(tiles=6, latent=3, style=2, channels=8, critic_channels=8, seed=3)
     g = torch.Generator().manual_seed(0)
-    big_z, style = torch.randn(1, 3, noise_cells(40), noise_cells(40), generator=g), torch.randn(1, 2, generator=g)
-    big = model.logits(big_z, style, 40, 40)  # (1, T, 40, 40)
-    n = noise_cells(12)
-    small = model.logits(big_z[:, :, :n, :n], style, 12, 12)
-    assert torch.allclose(small, big[:, :, :12, :12], atol=1e-6)
+    z, style = torch.randn(1, 3, 6, 6, generator=g), torch.randn(1, 2, generator=g)
+    inside = torch.zeros(1, 24, 24, dtype=torch.long)
+    framed = inside.clone()
+    framed[:, :4], framed[:, :, :4] = 6, 6  # a level edge along the top and the left
+    a, b = model.logits(z, style, inside), model.logits(z, style, framed)
+    assert not torch.allclose(a[:, :, 4:8, 4:8], b[:, :, 4:8, 4:8])  # near the edge: drawn differently
+    drawn = model.sample_windows(framed.expand(3, 24, 24), torch.Generator().manual_seed(1))
+    assert (drawn[framed.expand(3, 24, 24) == 6] == 6).all() and (drawn[:, 4:, 4:] < 6).all()
 
 
 def test_markers_are_never_drawn_even_when_the_network_prefers_them(trained: GanLevel) -> None:
@@ -74,7 +80,7 @@ def test_markers_are_never_drawn_even_when_the_network_prefers_them(trained: Gan
     biased = GanLevel(trained.config)
     biased._set_weights(trained._weights())
     with torch.no_grad():
-        biased.module.average[-1].bias[markers] = 1e3  # the sampling logits all say "marker"
+        biased.module.average.head.bias[markers] = 1e3  # the sampling logits all say "marker"
     for seed in range(3):
         assert not np.isin(_drawn(biased.with_params(repair=False).generate(seed)), markers).any()
         # The level keeps exactly one spawn and one goal, placed by the endpoint rule.
@@ -100,17 +106,21 @@ def test_fit_reads_the_corpus_and_reports(trained: GanLevel, corpus) -> None:
 def test_critic_sees_one_hot_fakes_with_the_softmax_gradient(trained: GanLevel) -> None:
     model = GanLevel(trained.config)
     model.module.train()
-    fake = model._fakes(4, torch.Generator().manual_seed(0))  # (4, T, 8, 8)
-    assert fake.shape == (4, trained.config.tiles, 8, 8) and fake.requires_grad
+    t = trained.config.tiles
+    real = torch.zeros(4, 8, 8, dtype=torch.long)
+    real[:, :2] = t  # BORDER along the top: the level edge
+    fake = model._fakes(real, torch.Generator().manual_seed(0))  # (4, T + 1, 8, 8)
+    assert fake.shape == (4, t + 1, 8, 8) and fake.requires_grad
     values = fake.detach()
     assert torch.allclose(values, values.round(), atol=1e-6)  # straight-through: one-hot forward
     assert torch.allclose(values.sum(dim=1), torch.ones(4, 8, 8))
+    assert torch.equal(values[:, t], (real == t).float())  # BORDER where the real window has it, only there
     fake.sum(dim=(0, 2, 3))[0].backward()  # a gradient reaches the generator through the softmax
-    assert model.module.generator[0].weight.grad.abs().sum() > 0
+    assert model.module.generator.stem.weight.grad.abs().sum() > 0
     soft = GanLevel(trained.config.replace(fake_input="softmax"))
     soft.set_legend(trained.legend)
     soft.module.train()
-    probs = soft._fakes(4, torch.Generator().manual_seed(0))
+    probs = soft._fakes(real, torch.Generator().manual_seed(0))
     assert torch.allclose(probs.sum(dim=1), torch.ones(4, 8, 8)) and ((probs > 0) & (probs < 1)).any()
     assert (probs[:, _markers(trained)] == 0).all()  # markers masked in training too
 
@@ -158,8 +168,10 @@ def test_pattern_divergence_matches_the_evaluation_measure() -> None:
 
 
 def _validation_windows(corpus, size: int) -> torch.Tensor:
+    """The top-left size x size window of each level framed with BORDER (as training cuts them)."""
     parts = split_corpus(corpus)
-    return torch.from_numpy(np.stack([g[:size, :size] for g in terrain(parts["validation"] + parts["train"], corpus)]))
+    grids = framed_grids(terrain(parts["validation"] + parts["train"], corpus), 4, size, len(corpus.tileset))
+    return torch.from_numpy(np.stack([g[:size, :size] for g in grids]))
 
 
 def test_validation_loss_uses_fixed_noise(trained: GanLevel, corpus) -> None:
@@ -205,7 +217,7 @@ def test_shipped_model_has_a_far_lower_validation_divergence_than_untrained(corp
 @needs_shipped
 def test_default_name_loads_the_rooms_model() -> None:
     model = procgen.get("level/gan")
-    assert type(model) is GanLevel and model.config.tiles == 8
+    assert type(model) is GanLevel and model.config.tiles == 8 and model.config.frame > 0
     level = model.generate("mossy-canyon")
     assert level.shape == (model.config.height, model.config.width)
     assert level.spawn is not None and level.goal is not None

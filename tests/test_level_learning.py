@@ -12,7 +12,7 @@ import procgen
 from procgen.content import TileMap
 from procgen.datasets.levels import LevelCorpus, load_corpus
 from procgen.errors import CheckpointError, ParameterError
-from procgen.evaluate.level_models import evaluate_level_model
+from procgen.evaluate.level_models import _copy_share, evaluate_level_model
 from procgen.generators.folder import _read_document, _read_weights
 from procgen.generators.learned.levels.base import LearnedLevel
 from procgen.generators.learned.levels.data import family, split_corpus, split_names, terrain, windows
@@ -170,13 +170,37 @@ def test_fit_rejects_tiny_corpora_and_bad_windows(rooms: LevelCorpus) -> None:
         Independent().fit(rooms, window=64)
 
 
+def test_copies_tell_one_tile_blocks_from_copied_layouts() -> None:
+    """A window of solid rock is a copy of any rock in training, yet no layout copied: it is
+    counted among the copies and again as one tile; a copied mixed window only as a copy."""
+    train = [np.zeros((8, 8), dtype=np.int64)]
+    train[0][4:, 4:] = np.arange(16).reshape(4, 4)  # a 4x4 layout in one corner, rock elsewhere
+    rock, layout, fresh = np.zeros((4, 4)), train[0][4:, 4:], np.full((4, 4), 20)
+    generated = [np.block([[rock, layout], [fresh, fresh]])]  # 4 windows: rock, the layout, 2 new
+    assert _copy_share(generated, train, 4) == (0.5, 0.25)
+    assert _copy_share([np.block([[fresh, layout]])], train, 4) == (0.5, 0.0)
+
+
+@pytest.mark.parametrize("name", ["level/vae", "level/gan"])
+def test_shipped_rooms_models_draw_the_corpus_wall_frame(name: str) -> None:
+    """Every vglc-rooms level is closed by a frame of wall or water; so are the raw draws of the
+    framed models (the transformer learns the edge too, but not so often a whole frame)."""
+    model = procgen.get(name).with_params(draws=1, repair=False)
+    walkable = np.array([t.walkable for t in model.tileset])
+    for seed in range(8):
+        tiles = model.generate(seed).tiles
+        edge = np.concatenate([tiles[0], tiles[-1], tiles[1:-1, 0], tiles[1:-1, -1]])
+        assert (~walkable[edge]).mean() > 0.9, seed  # spawn and goal stand on the edge
+
+
 def test_evaluation_figures(model: Independent, rooms: LevelCorpus) -> None:
     result = evaluate_level_model(model, rooms, count=12)
     assert result.repaired_playability == 1.0
     assert 0.0 <= result.raw_playability <= 1.0 and result.repaired_share >= 1.0 - result.raw_playability - 1e-9
     # Independent tiles is (about) the baseline itself: far above the data's own floor.
     assert result.kl.mean > result.corpus_kl.mean
-    assert result.copies == 0.0 and result.nearest > 0.2
+    assert result.copies == 0.0 and result.uniform_copies == 0.0 and result.nearest > 0.2
+    assert result.copies_text() == f"0.0% (one tile 0.0%; held-out {result.corpus_copies:.1%})"
     assert result.corpus_raw_playability == 1.0  # every shipped room crosses west to east
     with pytest.raises(ParameterError, match="tile levels"):
         evaluate_level_model(procgen.get("river/coinflip"), rooms)

@@ -201,17 +201,6 @@ def test_default_name_loads_the_rooms_model() -> None:
     assert model.with_params(height=64, width=64).generate(1).shape == (64, 64)
 
 
-@needs_shipped
-def test_shipped_rooms_model_draws_the_corpus_wall_frame() -> None:
-    """Every vglc-rooms level is closed by a frame of wall or water; so are the model's raw draws."""
-    model = procgen.get("level/vae").with_params(draws=1, repair=False)
-    walkable = np.array([t.walkable for t in model.tileset])
-    for seed in range(8):
-        tiles = model.generate(seed).tiles
-        edge = np.concatenate([tiles[0], tiles[-1], tiles[1:-1, 0], tiles[1:-1, -1]])
-        assert (~walkable[edge]).mean() > 0.9, seed  # spawn and goal stand on the edge
-
-
 def test_a_folder_saved_before_the_frame_option_loads_as_the_unframed_network(tmp_path) -> None:
     # procgen 0.1 saved level/vae folders without "frame"; their weights are the unframed
     # network's, so they must load as frame = 0 and draw what they drew before.

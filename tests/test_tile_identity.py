@@ -27,7 +27,8 @@ LEGEND = {"tiles": {"#": ["solid", "wall"], ".": ["passable", "floor"], ",": ["p
           "names": {",": "grass", "=": "road"}, "colors": {",": "#5A9E3A", "=": "#c4a878", "#": "#202020"},
           "view": "top-down"}
 OVERWORLD = {t.char: t for t in OVERWORLD_TILES}
-MODELS = [assets_dir() / "models" / f"level-{kind}-overworld" for kind in ("gan", "vae", "transformer")]
+MODELS = [assets_dir() / "models" / f"level-{kind}-overworld" for kind in ("gan", "vae", "transformer")] + [
+    assets_dir() / "models" / "level-conditional"]  # level/conditional's default folder is the overworld one
 
 
 def write_corpus(folder: Path, legend: dict) -> Path:

@@ -102,8 +102,7 @@ def write_level_card(model: Generator[Any], out: Path, facts: dict[str, Any]) ->
              f"| same, independent-tiles baseline | {r.baseline_kl.mean:.3f} (ratio {r.kl.mean / r.baseline_kl.mean:.2f}) |",
              f"| same, training levels (the data's own floor) | {r.corpus_kl.mean:.3f} |",
              f"| diversity (mean pairwise Hamming) | {r.diversity:.3f} |",
-             f"| {r.window}x{r.window} windows copied from training | {r.copies:.1%} (held-out levels: "
-             f"{r.corpus_copies:.1%}) |",
+             f"| {r.window}x{r.window} windows copied from training | {r.copies_text()} |",
              f"| median nearest distance to a training window | {r.nearest:.3f} |",
              "", "## Configuration", "", "| parameter | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in model.config.to_dict().items()]

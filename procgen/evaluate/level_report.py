@@ -28,12 +28,12 @@ def compare_levels(generators: Sequence[tuple[str, Generator[Any]]], corpus: Lev
 
 def table(results: Sequence[tuple[str, LevelModelResult]]) -> list[str]:
     """The headline table as Markdown rows."""
-    rows = ["| generator | first draw playable | raw playable (no edits) | repaired | pattern KL (independent tiles; data) | KL ratio | copies (held-out) "
+    rows = ["| generator | first draw playable | raw playable (no edits) | repaired | pattern KL (independent tiles; data) | KL ratio | copies (one tile; held-out) "
             "| diversity |", "|---|---|---|---|---|---|---|---|"]
     for label, r in results:
         rows.append(f"| `{label}` | {r.first_draw_playability:.0%} | {r.raw_playability:.0%} | {r.repaired_playability:.0%} | {r.kl.mean:.2f} "
                     f"({r.baseline_kl.mean:.2f}; {r.corpus_kl.mean:.2f}) | {r.kl.mean / r.baseline_kl.mean:.2f} "
-                    f"| {r.copies:.1%} ({r.corpus_copies:.1%}) | {r.diversity:.2f} |")
+                    f"| {r.copies_text()} | {r.diversity:.2f} |")
     return rows
 
 

@@ -22,7 +22,7 @@ rather than a stationary mix of every kind.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from procgen.datasets.levels import LevelCorpus
+from procgen.datasets.levels import LevelCorpus, load_corpus
 from procgen.generators.learned.levels.data import bordered_windows
 
 SCALE = 4  # the latent grid is 1/4 of the canvas's resolution (level/vae unframed: the level's) along each axis
@@ -55,6 +55,20 @@ def framed_windows(model: Any, corpus: LevelCorpus) -> tuple[torch.Tensor, torch
     framed with BORDER (id ``tiles``): the base's split, augmentation and seeded subsample."""
     c = model.config
     return bordered_windows(model, corpus, lambda grids: framed_grids(grids, c.frame, c.window, c.tiles))
+
+
+def framed_setup(generator: Any, base_setup: Callable[[Any, dict[str, Any]], tuple[Any, Any, Any]], data: Any,
+                 params: dict[str, Any]) -> tuple[Any, torch.Tensor, torch.Tensor]:
+    """(model, training windows, validation windows) for a framed ``generator``: the model its
+    ``base_setup`` (``LearnedLevel.training_setup``) sizes and tiles for the corpus, from a cheap
+    cut, then the windows of the corpus's levels framed with BORDER, so a window may be larger
+    than a bare level."""
+    corpus = data if isinstance(data, LevelCorpus) else load_corpus(data)
+    model, _, _ = base_setup(corpus, {**params, "window": 8, "stride": 128, "augment": False})
+    model = type(generator)(model.config.replace(**{k: params.get(k, getattr(generator.config, k))
+                                                    for k in ("window", "stride", "augment")}))
+    model.set_legend(corpus.legend)
+    return (model, *framed_windows(model, corpus))
 
 
 def canvas(height: int, width: int, frame: int) -> tuple[int, int]:

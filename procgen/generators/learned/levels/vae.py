@@ -70,13 +70,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from procgen.content import TileMap
-from procgen.datasets.levels import LevelCorpus, load_corpus
 from procgen.errors import ContentError
 from procgen.generators.config import param
 from procgen.generators.learned.core import one_thread
 from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig
 from procgen.generators.learned.levels.framed import (SCALE, FramedDecoder, FramedEncoder, canvas, canvas_ids,
-                                                      edge_maps, framed_windows, one_hot_framed)
+                                                      edge_maps, framed_setup, one_hot_framed)
 from procgen.generators.registry import register
 from procgen.levels.endpoints import strip_markers
 
@@ -299,13 +298,7 @@ class VAELevel(LearnedLevel):
         framed with BORDER (``framed.py``), so a window may be larger than a bare level."""
         if not params.get("frame", getattr(self.config, "frame", 0)):
             return super().training_setup(data, params)
-        corpus = data if isinstance(data, LevelCorpus) else load_corpus(data)
-        # The base's model (sized and tiled for the corpus) from a cheap cut; then the framed windows.
-        model, _, _ = super().training_setup(corpus, {**params, "window": 8, "stride": 128, "augment": False})
-        model = type(self)(model.config.replace(**{k: params.get(k, getattr(self.config, k))
-                                                   for k in ("window", "stride", "augment")}))
-        model.set_legend(corpus.legend)
-        return (model, *framed_windows(model, corpus))
+        return framed_setup(self, super().training_setup, data, params)
 
     def window_conditions(self, x: torch.Tensor) -> torch.Tensor | None:
         """The condition (B, K) of windows x (B, k, k); None for the unconditional VAE."""
