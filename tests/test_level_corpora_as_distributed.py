@@ -113,13 +113,13 @@ def test_a_mirrored_pipe_is_still_a_pipe(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model", ["level/vae", "level/columns"])
+@pytest.mark.parametrize("model", ["level/vae", "level/gan", "level/transformer", "level/columns"])
 def test_train_on_a_vglc_smb_folder_as_distributed_with_no_flags(tmp_path: Path, capsys, model: str) -> None:
     folder = write_smb(tmp_path / "smb", count=10)
     out = tmp_path / "model"
-    # epochs and evaluation size only keep the test short; the corpus needs no flag.
+    # epochs, windows and evaluation size only keep the test short; the corpus needs no flag.
     code = main(["train", model, "--data", str(folder), "--out", str(out), "--set", "epochs=2",
-                 "--eval-levels", "4"])
+                 "--set", "max_windows=256", "--eval-levels", "4"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "side-view (inferred" in captured.out
