@@ -206,7 +206,7 @@ class GanLevel(LearnedLevel):
 
     def _penalty(self, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         e = torch.rand(len(real), 1, 1, 1, generator=generator)  # (N, 1, 1, 1)
-        mixed = (e * real + (1 - e) * fake).requires_grad_(True)  # (N, T, k, k)
+        mixed = (e * real + (1 - e) * fake).requires_grad_(True)  # (N, T + 1, k, k): BORDER is a channel
         (grad,) = torch.autograd.grad(self.module.critic(mixed).sum(), mixed, create_graph=True)
         return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
