@@ -1,4 +1,4 @@
-"""Framed levels for convolutional level models (level/vae): the level edge is data.
+"""Framed levels for convolutional level models (level/vae, level/gan): the level edge is data.
 
 A model trained on windows cut *inside* levels never sees where a level ends: the zero
 padding of its convolutions at a window's cut edge looks the same as the edge of a level,
@@ -84,6 +84,14 @@ def canvas_ids(height: int, width: int, frame: int, border: int) -> torch.Tensor
     ids = torch.full((rows, cols), border, dtype=torch.int64)
     ids[frame:frame + height, frame:frame + width] = 0
     return ids
+
+
+def level_logits_on_canvas(logits: Callable[[torch.Tensor], torch.Tensor], height: int, width: int, frame: int,
+                           border: int) -> torch.Tensor:
+    """(T, height, width): the tile logits ``logits`` gives a level's canvas (framed grids
+    (1, H', W') -> (1, T, H', W')), cropped to the level's own tiles."""
+    ids = canvas_ids(height, width, frame, border)[None]  # (1, H', W')
+    return logits(ids)[0, :, frame:frame + height, frame:frame + width]
 
 
 def edge_maps(ids: torch.Tensor, border: int) -> torch.Tensor:

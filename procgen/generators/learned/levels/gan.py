@@ -60,8 +60,8 @@ from torch import nn
 
 from procgen.generators.config import GeneratorConfig, param
 from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig
-from procgen.generators.learned.levels.framed import (SCALE, FramedDecoder, canvas, canvas_ids, edge_maps,
-                                                      framed_setup, one_hot_framed)
+from procgen.generators.learned.levels.framed import (SCALE, FramedDecoder, canvas, edge_maps, framed_setup,
+                                                      level_logits_on_canvas, one_hot_framed)
 from procgen.generators.registry import register
 
 __all__ = ["GanLevel", "GanLevelConfig", "pattern_divergence", "pattern_histograms"]
@@ -163,9 +163,9 @@ class GanLevel(LearnedLevel):
         return self.mask_logits(network(z, style, edge_maps(ids, self.config.tiles)), dim=1)
 
     def decode(self, noise: dict[str, torch.Tensor], height: int, width: int) -> torch.Tensor:
-        f = self.config.frame
-        ids = canvas_ids(height, width, f, self.config.tiles)[None]  # (1, H', W')
-        return self.logits(noise["z"][None], noise["style"][None], ids)[0, :, f:f + height, f:f + width].argmax(dim=0)
+        logits = level_logits_on_canvas(lambda ids: self.logits(noise["z"][None], noise["style"][None], ids),
+                                        height, width, self.config.frame, self.config.tiles)  # (T, H, W)
+        return logits.argmax(dim=0)
 
     def _noise(self, count: int, size: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Noise grids (count, C, size/4, size/4) and style vectors (count, S) for windows of side ``size``."""

@@ -75,7 +75,8 @@ from procgen.generators.config import param
 from procgen.generators.learned.core import one_thread
 from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig
 from procgen.generators.learned.levels.framed import (SCALE, FramedDecoder, FramedEncoder, canvas, canvas_ids,
-                                                      edge_maps, framed_setup, one_hot_framed)
+                                                      edge_maps, framed_setup, level_logits_on_canvas,
+                                                      one_hot_framed)
 from procgen.generators.registry import register
 from procgen.levels.endpoints import strip_markers
 
@@ -284,9 +285,9 @@ class VAELevel(LearnedLevel):
 
     def decode(self, noise: dict[str, torch.Tensor], height: int, width: int) -> torch.Tensor:
         if self.framed:
-            f = self.config.frame  # type: ignore[attr-defined]
-            ids = canvas_ids(height, width, f, self.config.tiles)[None]  # (1, H', W')
-            logits = self.framed_logits(noise["z"][None], noise["g"][None], ids)[0, :, f:f + height, f:f + width]
+            logits = level_logits_on_canvas(lambda ids: self.framed_logits(noise["z"][None], noise["g"][None], ids),
+                                            height, width, self.config.frame,  # type: ignore[attr-defined]
+                                            self.config.tiles)  # (T, H, W)
             return pick_tiles(logits, noise["u"], self.config.temperature)
         logits = self.level_logits(noise["z"][None], height, width, self.noise_condition(noise))[0]  # (T, H, W)
         return pick_tiles(logits, noise["u"], self.config.temperature)
