@@ -3,6 +3,8 @@ the legend stored with the weights, repair, and the level evaluation."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -12,7 +14,7 @@ import procgen
 from procgen.content import TileMap
 from procgen.datasets.levels import LevelCorpus, load_corpus
 from procgen.errors import CheckpointError, ParameterError
-from procgen.evaluate.level_models import _copy_share, evaluate_level_model
+from procgen.evaluate.level_models import LevelModelResult, _copy_share, evaluate_level_model
 from procgen.generators.folder import _read_document, _read_weights
 from procgen.generators.learned.levels.base import LearnedLevel
 from procgen.generators.learned.levels.data import family, split_corpus, split_names, terrain, windows
@@ -181,6 +183,23 @@ def test_copies_tell_one_tile_blocks_from_copied_layouts() -> None:
     assert _copy_share([np.block([[fresh, layout]])], train, 4) == (0.5, 0.0)
 
 
+@pytest.mark.parametrize(("copies", "uniform", "held", "held_uniform", "met"), [
+    (0.05, 0.05, 0.0, 0.0, True),  # all-rock windows only: no layout copied
+    (0.05, 0.04, 0.0, 0.0, False),  # one layout copied where unseen real levels copy none
+    (0.043, 0.035, 0.031, 0.021, True),  # level-gan-overworld: 0.8% layouts against the real 1.0%
+    (0.03, 0.0, 0.031, 0.021, False),  # fewer copies than the real levels, but more layouts
+])
+def test_novelty_target_counts_layouts_against_the_real_levels(
+        copies: float, uniform: float, held: float, held_uniform: float, met: bool) -> None:
+    """The target compares copied layouts with the held-out levels' own: one-tile windows
+    copy nothing, and a real level repeating a layout is the corpus's rate, not a model's fault."""
+    fields = {f.name: None for f in dataclasses.fields(LevelModelResult)}
+    result = LevelModelResult(**{**fields, "copies": copies, "uniform_copies": uniform,  # type: ignore[arg-type]
+                                 "corpus_copies": held, "corpus_uniform_copies": held_uniform})
+    assert result.copies_no_more_than_real() is met
+    assert result.layout_copies == pytest.approx(copies - uniform)
+
+
 @pytest.mark.parametrize("name", ["level/vae", "level/gan"])
 def test_shipped_rooms_models_draw_the_corpus_wall_frame(name: str) -> None:
     """Every vglc-rooms level is closed by a frame of wall or water; so are the raw draws of the
@@ -200,7 +219,9 @@ def test_evaluation_figures(model: Independent, rooms: LevelCorpus) -> None:
     # Independent tiles is (about) the baseline itself: far above the data's own floor.
     assert result.kl.mean > result.corpus_kl.mean
     assert result.copies == 0.0 and result.uniform_copies == 0.0 and result.nearest > 0.2
-    assert result.copies_text() == f"0.0% (one tile 0.0%; held-out {result.corpus_copies:.1%})"
+    assert result.copies_text() == (f"0.0% (layout 0.0%; held-out {result.corpus_copies:.1%}, "
+                                    f"layout {result.corpus_layout_copies:.1%})")
+    assert result.copies_no_more_than_real()
     assert result.corpus_raw_playability == 1.0  # every shipped room crosses west to east
     with pytest.raises(ParameterError, match="tile levels"):
         evaluate_level_model(procgen.get("river/coinflip"), rooms)

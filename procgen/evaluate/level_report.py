@@ -28,7 +28,7 @@ def compare_levels(generators: Sequence[tuple[str, Generator[Any]]], corpus: Lev
 
 def table(results: Sequence[tuple[str, LevelModelResult]]) -> list[str]:
     """The headline table as Markdown rows."""
-    rows = ["| generator | first draw playable | raw playable (no edits) | repaired | pattern KL (independent tiles; data) | KL ratio | copies (one tile; held-out) "
+    rows = ["| generator | first draw playable | raw playable (no edits) | repaired | pattern KL (independent tiles; data) | KL ratio | copies (layout; held-out, layout) "
             "| diversity |", "|---|---|---|---|---|---|---|---|"]
     for label, r in results:
         rows.append(f"| `{label}` | {r.first_draw_playability:.0%} | {r.raw_playability:.0%} | {r.repaired_playability:.0%} | {r.kl.mean:.2f} "
