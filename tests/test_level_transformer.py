@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 import torch
@@ -14,6 +15,7 @@ from procgen.datasets.levels import LevelCorpus, build_tileset, load_corpus
 from procgen.errors import ParameterError
 from procgen.generators import generator_class
 from procgen.generators.learned.levels.data import split_corpus, terrain
+from procgen.generators.learned.levels.scan import passes
 from procgen.generators.learned.levels.transformer import (TransformerLevel, box_shares, context_offsets,
                                                            control_features, default_control_tag, wavefront_time)
 
@@ -94,6 +96,39 @@ def test_sampled_probabilities_are_the_teacher_forced_ones(which: str, request: 
         assert (local == window) if density >= 0 else np.isnan(local)
         per_tile = model.tile_log_probs(ids.numpy(), window, local=density >= 0)
         np.testing.assert_allclose(np.log(drawn.double().numpy()), per_tile, atol=2e-3)
+
+
+@pytest.mark.parametrize("far, below", [(0, 0), (2, 2)])
+def test_the_sampler_passes_hold_only_tiles_of_finished_contexts(far: int, below: int) -> None:
+    """The compiled sampler draws a pass's tiles at once: each tile once, passes in order, and
+    every context tile in an earlier pass (an edge slot below: a later one, still undrawn)."""
+    offsets = context_offsets(3, 4, far, below)
+    order, starts = passes(12, 17, offsets)
+    assert sorted(order.tolist()) == list(range(12 * 17)) and starts[0] == 0 and starts[-1] == 12 * 17
+    drawn_in = np.empty(12 * 17, dtype=np.int64)
+    for p in range(len(starts) - 1):
+        drawn_in[order[starts[p]:starts[p + 1]]] = p
+    drawn_in = drawn_in.reshape(12, 17)
+    for r in range(12):
+        for c in range(17):
+            for dr, dc in offsets:
+                if 0 <= r + dr < 12 and 0 <= c + dc < 17:
+                    assert (drawn_in[r + dr, c + dc] < drawn_in[r, c]) == (dr <= 0)
+    assert len(starts) - 1 == 17 + 5 * 11  # W + (L+1)(H-1) passes, as wavefront_time
+
+
+def test_a_level_is_the_same_on_any_number_of_threads(tiny_far: TransformerLevel) -> None:
+    """Threads split each pass; a tile's arithmetic and what it reads do not depend on them."""
+    model = tiny_far.with_params(repair=False, draws=1, width=31, height=14)
+    before = numba.get_num_threads()
+    levels = []
+    try:
+        for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            numba.set_num_threads(threads)
+            levels.append(model.generate_batch([0, 1, 2]))
+    finally:
+        numba.set_num_threads(before)
+    assert all(batch == levels[0] for batch in levels)
 
 
 # ---- sampling ---------------------------------------------------------------------------

@@ -7,7 +7,9 @@ per tile, from ``draw_noise``). The network is folded into per-level constants
 (:class:`ScanTables`) and the whole scan is one compiled call (``_scan_kernels``): a tile is a
 few dozen d-wide vector operations, which as torch ops cost more to dispatch than to compute,
 even batched along the anti-diagonal wavefront (``wavefront_time``: W + (L+1)(H-1) passes of
-about H / (L+1) tiles; about twice as slow).
+about H / (L+1) tiles; about twice as slow). The compiled call splits each such pass between
+up to ``MAX_LANES`` threads; every tile still reads only finished tiles, so the level is the
+one raster order draws, for any thread count.
 
 The draw compares a uniform with float64 cumulative probabilities that differ from the
 module's forward (and from one CPU's kernels to another's) by about 1e-15, so a tile changes
@@ -18,16 +20,19 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 import torch
 
 from procgen.generators.learned.levels._scan_kernels import draw_level
-from procgen.generators.learned.levels.neighbourhood import extra_tokens, margins, pad
+from procgen.generators.learned.levels.neighbourhood import extra_tokens, margins, pad, wavefront_time
 from procgen.generators.learned.levels.transformer_net import ContextTransformer, control_features
 
 __all__ = ["ScanTables", "sample_scan"]
 
 U_MIN = 1e-7  # a uniform of exactly 0 would pick a masked first tile; nudge it inside (0, 1)
+# A 64-wide pass holds about 13 tiles; past a few threads, waking them costs more than they draw.
+MAX_LANES = 4
 
 
 def _array(t: torch.Tensor) -> np.ndarray:
@@ -75,6 +80,18 @@ class ScanTables:
                        _array((net.head.bias / temperature).masked_fill(blocked, float("-inf"))))
 
 
+def passes(height: int, width: int, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order, starts): the raster indices (H*W,) of the tiles sorted by wavefront pass, and
+    where each pass begins in that order ((P + 1,), the last = H*W). The pass c + a r takes
+    the least slope a with dc + a dr < 0 for every slot above (dr < 0), so every context tile
+    lies in an earlier pass; a slot on the tile's row is to its left, one below reads no tile."""
+    above = offsets[offsets[:, 0] < 0]
+    slope = int(max(1, (above[:, 1] // -above[:, 0]).max() + 1)) if len(above) else 1
+    t = wavefront_time(height, width, slope - 1).ravel()  # (H*W,) each tile's pass
+    order = np.argsort(t, kind="stable")
+    return order, np.searchsorted(t[order], np.arange(int(t.max()) + 2))
+
+
 def sample_scan(tables: ScanTables, uniforms: torch.Tensor, offsets: np.ndarray, tiles: int,
                 record: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Tile ids (H, W) drawn in scan order at ``uniforms`` (H, W), and with ``record`` the
@@ -88,7 +105,9 @@ def sample_scan(tables: ScanTables, uniforms: torch.Tensor, offsets: np.ndarray,
     rows, cols = np.meshgrid(np.arange(top, top + height), np.arange(side, side + width), indexing="ij")
     positions = (rows * padded_w + cols).ravel()  # (H*W,) raster order
     drawn = np.ones(grid.shape)
-    draw_level(grid, positions, (offsets[:, 0] * padded_w + offsets[:, 1]).astype(np.int64),
+    order, starts = passes(height, width, offsets)
+    lanes = min(numba.get_num_threads(), MAX_LANES)
+    draw_level(grid, positions, order, starts, lanes, (offsets[:, 0] * padded_w + offsets[:, 1]).astype(np.int64),
                uniforms.reshape(-1).clamp_min(U_MIN).numpy().astype(np.float64), tables.vocab, tables.heads,
                *tables.arrays, drawn, record)
     crop = (slice(top, top + height), slice(side, side + width))
