@@ -18,7 +18,8 @@ SHIPPED = ConditionalLevel.pretrained_folder()
 SHIPPED_ROOMS = SHIPPED.parent / "level-conditional-rooms"
 needs_shipped = pytest.mark.skipif(not (SHIPPED / "model.json").is_file(),
                                    reason="no shipped level/conditional weights")
-TINY = dict(window=8, max_windows=256, epochs=3, batch_size=64, latent=4, channels=8, patience=5)
+# frame=0: the unframed network of the shipped overworld model; the framed one has its own test.
+TINY = dict(window=8, max_windows=256, epochs=3, batch_size=64, latent=4, channels=8, patience=5, frame=0)
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +115,24 @@ def test_training_conditions_are_the_windows_own_shares(trained: ConditionalLeve
     shares = tag_shares(x, trained.tag_masks(trained.parameter_tags()))  # (5, K)
     expected = (shares - torch.from_numpy(trained.extras["mean"])) / torch.from_numpy(trained.extras["scale"])
     assert torch.allclose(trained.window_conditions(x), expected)
+
+
+def test_framed_model_reads_its_parameters_beside_the_level_latent(corpus) -> None:
+    """Framed (the default), the parameters join the level latent as one vector the decoder
+    reads, and a window's parameters are the shares of its level tiles, BORDER not counted."""
+    model = ConditionalLevel().fit(corpus, **{**TINY, "frame": 4, "window": 16, "epochs": 1, "level_latent": 6})
+    assert model.framed and model.config.parameters == "solid,floor,water"
+    assert model.module.decoder.stem.in_channels == 4 + 6 + 3 + 2  # z, g, parameters, edge maps
+    border, water = model.config.tiles, [t.char for t in model.tileset].index("~")
+    x = torch.full((1, 16, 16), border)
+    x[0, 4:12, 4:12] = water  # a level of water in its frame
+    raw = tag_shares(x, model.tag_masks(model.parameter_tags()), border=True)  # (1, K)
+    assert raw.tolist() == [[0.0, 0.0, 1.0]]
+    scale, mean = torch.from_numpy(model.extras["scale"]), torch.from_numpy(model.extras["mean"])
+    assert torch.allclose(model.window_conditions(x), (raw - mean) / scale)
+    dry, wet = (model.with_params(targets=f"water={w}", draws=1, repair=False) for w in (0.0, 1.0))
+    assert dry.generate(5) != wet.generate(5)  # same noise, other parameters: another level
+    assert dry.generate_batch([5, 6]) == [dry.generate(5), dry.generate(6)]
 
 
 def test_same_seed_same_level_with_targets(trained: ConditionalLevel) -> None:

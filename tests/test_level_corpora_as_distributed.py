@@ -113,7 +113,8 @@ def test_a_mirrored_pipe_is_still_a_pipe(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model", ["level/vae", "level/gan", "level/transformer", "level/columns"])
+@pytest.mark.parametrize("model", ["level/vae", "level/gan", "level/transformer", "level/columns",
+                                   "level/conditional"])
 def test_train_on_a_vglc_smb_folder_as_distributed_with_no_flags(tmp_path: Path, capsys, model: str) -> None:
     folder = write_smb(tmp_path / "smb", count=10)
     out = tmp_path / "model"

@@ -200,7 +200,7 @@ def test_novelty_target_counts_layouts_against_the_real_levels(
     assert result.layout_copies == pytest.approx(copies - uniform)
 
 
-@pytest.mark.parametrize("name", ["level/vae", "level/gan"])
+@pytest.mark.parametrize("name", ["level/vae", "level/gan", "assets/models/level-conditional-rooms"])
 def test_shipped_rooms_models_draw_the_corpus_wall_frame(name: str) -> None:
     """Every vglc-rooms level is closed by a frame of wall or water; so are the raw draws of the
     framed models (the transformer learns the edge too, but not so often a whole frame)."""

@@ -17,7 +17,8 @@ from procgen.evaluate.level_metrics import independent_tiles, pattern_kl
 from procgen.generators.learned.levels.data import split_corpus, terrain
 from procgen.generators.learned.levels.conditional import ConditionalLevel
 from procgen.generators.learned.levels.framed import canvas, framed_grids, framed_windows
-from procgen.generators.learned.levels.vae import FramedTileVAE, TileVAE, VAELevel, latent_shape, pick_tiles
+from procgen.generators.learned.levels.vae import VAELevel, latent_shape, pick_tiles
+from procgen.generators.learned.levels.vae_net import FramedTileVAE, TileVAE
 from procgen.levels.endpoints import marker_ids
 
 ROOMS = "assets/levels/vglc-rooms"
@@ -76,10 +77,13 @@ def test_frame_0_is_the_unframed_vae_on_a_cropped_noise_grid(height: int, width:
     assert model.generate(0).tiles.shape == (height, width)
 
 
-def test_level_conditional_keeps_the_unframed_network() -> None:
+def test_level_conditional_is_framed_by_default_and_loads_unframed_folders() -> None:
     assert VAELevel().framed and isinstance(VAELevel().module, FramedTileVAE)
     conditional = ConditionalLevel()
-    assert not conditional.framed and isinstance(conditional.module, TileVAE)
+    assert conditional.framed and isinstance(conditional.module, FramedTileVAE)
+    # The shipped overworld folder predates the frame: its config has none, so it loads unframed.
+    shipped = procgen.get("level/conditional")
+    assert not shipped.framed and isinstance(shipped.module, TileVAE)
 
 
 def test_training_windows_hold_the_level_edge(corpus) -> None:

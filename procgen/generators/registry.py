@@ -103,7 +103,9 @@ def info(name: str) -> GeneratorInfo:
     from procgen.generators.folder import is_model_folder, read_config
 
     if shipped is not None and is_model_folder(shipped):
-        saved = read_config(shipped)
+        # Read as load_model reads it: a folder saved before an option existed gets the value
+        # its Config.from_dict gives it (level/conditional's overworld folder: frame = 0).
+        saved = cls.Config.from_dict(read_config(shipped)).to_dict()
         params = {k: replace(spec, default=saved.get(k, spec.default)) for k, spec in params.items()}
     return GeneratorInfo(cls.name, cls.kind, cls.content_type.__name__, cls.description, params)
 

@@ -5,8 +5,12 @@ type, viewpoint) into content. Here the parameters c are the shares of some tags
 window (how much of it is water, forest, ...), computed by
 ``procgen.generators.learned.levels.data.tag_shares`` over the legend's tags.
 
-Model. The VAE of ``vae.py`` (same encoder, decoder and spatial latent grid) with c given
-to both networks as constant maps (standardised by the training table's mean and sd),
+Model. The VAE of ``vae.py``, framed by default (``frame`` > 0: windows cut from levels
+framed with BORDER, a level latent g, a level drawn on its canvas; see ``framed.py``), c
+standardised by the training table's mean and sd. Framed, c joins g as one level vector the
+decoder reads at every cell (p(x | z, g, c)); the encoder reads the window alone, q(z, g | x),
+which is no loss since c is the window's own tag shares, over its level tiles. Unframed
+(``frame = 0``, the shipped overworld model), c is given to both networks as constant maps,
 appended to the encoder's input and to the decoder's input at each of its three
 resolutions: q(z | x, c) and p(x | z, c). Training maximises the conditional ELBO
 
@@ -49,7 +53,7 @@ from procgen.errors import ParameterError
 from procgen.generators.config import param
 from procgen.datasets.levels import LevelCorpus, load_corpus
 from procgen.generators.learned.levels.data import split_corpus, tag_shares, terrain
-from procgen.generators.learned.levels.vae import VAELevel, VAELevelConfig
+from procgen.generators.learned.levels.vae import FramedVAEConfig, VAELevel
 from procgen.generators.registry import register
 
 MAX_CHOSEN = 4  # most parameters fit chooses (and the condition maps of an untrained model)
@@ -115,7 +119,7 @@ def parse_targets(text: str) -> dict[str, float]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ConditionalLevelConfig(VAELevelConfig):
+class ConditionalLevelConfig(FramedVAEConfig):
     parameters: str = param("", "comma-separated tags whose shares are the level parameters; "
                                 "empty: fit chooses up to 4 common tags and stores them here")
     targets: str = param("", "shares asked for, e.g. water=0.4,forest=0.2; the other parameters are drawn "
@@ -164,7 +168,7 @@ class ConditionalLevel(VAELevel):
         tags = self.parameter_tags()
         if not tags:
             return torch.zeros((x.shape[0], self.conditions()))
-        return self.standardised(tag_shares(x, self.tag_masks(tags)))  # (B, K)
+        return self.standardised(tag_shares(x, self.tag_masks(tags), border=self.framed))  # (B, K)
 
     def parameters_for(self, pick: torch.Tensor) -> torch.Tensor:
         """(K,) shares of one level: the targets, the rest from a table row chosen by ``pick`` in [0, 1)."""
@@ -212,7 +216,7 @@ class ConditionalLevel(VAELevel):
         if missing:
             raise ParameterError(f"parameter parameters names {', '.join(map(repr, missing))}, not a tag of "
                                  f"this corpus's legend (its tags: {', '.join(sorted(known))})")
-        shares = tag_shares(train_x, self.tag_masks(tags))  # (N, K)
+        shares = tag_shares(train_x, self.tag_masks(tags), border=self.framed)  # (N, K)
         keep = torch.linspace(0, len(shares) - 1, min(len(shares), TABLE_ROWS)).round().long()
         self.extras["table"] = shares[keep].numpy().astype(np.float32)  # (N', K) evenly spaced rows
         self.extras["mean"] = shares.mean(dim=0).numpy().astype(np.float32)

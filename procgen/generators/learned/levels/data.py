@@ -127,10 +127,17 @@ def windows(grids: Sequence[np.ndarray], size: int, stride: int, *, view: str = 
     return torch.from_numpy(np.ascontiguousarray(stacked))
 
 
-def tag_shares(tiles: torch.Tensor, tag_masks: torch.Tensor) -> torch.Tensor:
-    """Share of tiles carrying each tag: (N, h, w) ids and (K, T) bool masks -> (N, K) float32."""
-    one_hot = torch.nn.functional.one_hot(tiles, tag_masks.shape[1]).float()  # (N, h, w, T)
-    per_tile = one_hot.mean(dim=(1, 2))  # (N, T)
+def tag_shares(tiles: torch.Tensor, tag_masks: torch.Tensor, *, border: bool = False) -> torch.Tensor:
+    """Share of tiles carrying each tag: (N, h, w) ids and (K, T) bool masks -> (N, K) float32.
+
+    ``border``: the windows are cut from framed levels (BORDER, id T, around them) and the
+    shares are of each window's level tiles only."""
+    t = tag_masks.shape[1]
+    if not border:
+        per_tile = torch.nn.functional.one_hot(tiles, t).float().mean(dim=(1, 2))  # (N, T)
+    else:
+        counts = torch.nn.functional.one_hot(tiles, t + 1)[..., :t].float().sum(dim=(1, 2))  # (N, T)
+        per_tile = counts / counts.sum(dim=1, keepdim=True).clamp_min(1.0)
     return per_tile @ tag_masks.float().T
 
 

@@ -20,16 +20,15 @@ one reparameterised sample of each (noise from the training loop's generator) an
 in closed form. Both networks are fully convolutional, so a level of any size is one
 decode of a noise grid over its canvas and one g; the level's tiles are kept.
 
-Why the frame. Windows cut inside levels (``frame = 0``, the model before, and
-level/conditional's) never show where a level ends: the convolutions' zero padding at a
-window's cut edge looks like the level edge, and 16 x 16 windows of 24 x 40 levels hold too
-little of one for its layout to be learned; prior samples were blobs of wall and water with
-no frame. Windows of framed levels show the edge wherever they reach it (the edge maps tell
-a cut edge, zero in both, from the level edge), so samples get the corpus's wall frame, and
-g keeps a level one kind (a moat, a cave, a pillar hall). Nearest-neighbour upsampling
-copied a latent cell to its 4 x 4 tiles, which could not draw a pattern finer than a cell
-(a maze reconstructed as solid wall); sub-pixel convolution gives each position its own
-weights.
+Why the frame. Windows cut inside levels (``frame = 0``, the model before) never show
+where a level ends: the convolutions' zero padding at a window's cut edge looks like the
+level edge, and 16 x 16 windows of 24 x 40 levels hold too little of one for its layout to
+be learned; prior samples were blobs of wall and water with no frame. Windows of framed
+levels show the edge wherever they reach it (the edge maps tell a cut edge, zero in both,
+from the level edge), so samples get the corpus's wall frame, and g keeps a level one kind
+(a moat, a cave, a pillar hall). Nearest-neighbour upsampling copied a latent cell to its
+4 x 4 tiles, which could not draw a pattern finer than a cell (a maze reconstructed as
+solid wall); sub-pixel convolution gives each position its own weights.
 
 The prior hole. A VAE whose posteriors cover only part of the prior decodes prior samples
 into things no training window looks like. Two knobs trade reconstruction against that:
@@ -74,9 +73,9 @@ from procgen.errors import ContentError
 from procgen.generators.config import param
 from procgen.generators.learned.core import one_thread
 from procgen.generators.learned.levels.base import LearnedLevel, LearnedLevelConfig
-from procgen.generators.learned.levels.framed import (SCALE, FramedDecoder, FramedEncoder, canvas, canvas_ids,
-                                                      edge_maps, framed_setup, level_logits_on_canvas,
-                                                      one_hot_framed)
+from procgen.generators.learned.levels.framed import (SCALE, canvas, canvas_ids, edge_maps, framed_setup,
+                                                      level_logits_on_canvas, one_hot_framed)
+from procgen.generators.learned.levels.vae_net import FramedTileVAE, TileVAE
 from procgen.generators.registry import register
 from procgen.levels.endpoints import strip_markers
 
@@ -125,91 +124,6 @@ class FramedVAEConfig(VAELevelConfig):
         return super().from_dict(data)
 
 
-# ---- network pieces (level/conditional reuses them) -------------------------------------
-def conditioned(x: torch.Tensor, condition: torch.Tensor | None) -> torch.Tensor:
-    """``x`` (B, C, h, w) with condition values (B, K) appended as K constant maps."""
-    if condition is None or condition.shape[1] == 0:
-        return x
-    b, _, h, w = x.shape
-    return torch.cat([x, condition[:, :, None, None].expand(b, condition.shape[1], h, w)], dim=1)
-
-
-class ResBlock(nn.Module):
-    """x + conv(silu(conv(silu(x)))): two 3 x 3 convolutions that keep the shape."""
-
-    def __init__(self, channels: int) -> None:
-        super().__init__()
-        self.first = nn.Conv2d(channels, channels, 3, padding=1)
-        self.second = nn.Conv2d(channels, channels, 3, padding=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.second(F.silu(self.first(F.silu(x))))
-
-
-class Encoder(nn.Module):
-    """q(z | x[, c]): one-hot tiles (B, T, H, W) -> mean and log sd (B, Cz, ceil(H/4), ceil(W/4))."""
-
-    def __init__(self, tiles: int, conditions: int, channels: int, latent: int) -> None:
-        super().__init__()
-        wide = 2 * channels
-        self.stem = nn.Conv2d(tiles + conditions, channels, 3, padding=1)
-        self.full_res = ResBlock(channels)
-        self.down_half = nn.Conv2d(channels, wide, 3, stride=2, padding=1)  # ceil(n / 2)
-        self.half_res = ResBlock(wide)
-        self.down_quarter = nn.Conv2d(wide, wide, 3, stride=2, padding=1)
-        self.quarter_res = ResBlock(wide)
-        self.head = nn.Conv2d(wide, 2 * latent, 1)
-
-    def forward(self, one_hot: torch.Tensor, condition: torch.Tensor | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.full_res(self.stem(conditioned(one_hot, condition)))  # (B, C, H, W)
-        h = self.half_res(self.down_half(F.silu(h)))  # (B, 2C, H/2, W/2)
-        h = self.quarter_res(self.down_quarter(F.silu(h)))  # (B, 2C, H/4, W/4)
-        mu, log_sd = self.head(F.silu(h)).chunk(2, dim=1)  # (B, Cz, H/4, W/4) each
-        return mu, log_sd.clamp(-9.0, 4.0)  # keeps exp() finite early in training
-
-
-class Decoder(nn.Module):
-    """p(x | z[, c]): codes (B, Cz, h, w) -> tile logits (B, T, 4h, 4w)."""
-
-    def __init__(self, tiles: int, conditions: int, channels: int, latent: int) -> None:
-        super().__init__()
-        wide = 2 * channels
-        self.stem = nn.Conv2d(latent + conditions, wide, 3, padding=1)
-        self.quarter_res = nn.Sequential(ResBlock(wide), ResBlock(wide))
-        self.up_half = nn.Conv2d(wide + conditions, wide, 3, padding=1)
-        self.half_res = ResBlock(wide)
-        self.up_full = nn.Conv2d(wide + conditions, channels, 3, padding=1)
-        self.full_res = ResBlock(channels)
-        self.head = nn.Conv2d(channels, tiles, 1)
-
-    def forward(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.quarter_res(self.stem(conditioned(z, condition)))  # (B, 2C, h, w)
-        h = F.interpolate(F.silu(h), scale_factor=2, mode="nearest")  # (B, 2C, 2h, 2w)
-        h = self.half_res(self.up_half(conditioned(h, condition)))
-        h = F.interpolate(F.silu(h), scale_factor=2, mode="nearest")  # (B, 2C, 4h, 4w)
-        h = self.full_res(self.up_full(conditioned(h, condition)))  # (B, C, 4h, 4w)
-        return self.head(F.silu(h))  # (B, T, 4h, 4w)
-
-
-class TileVAE(nn.Module):
-    """The encoder and decoder of one (conditional, when ``conditions`` > 0) tile VAE."""
-
-    def __init__(self, tiles: int, conditions: int, channels: int, latent: int) -> None:
-        super().__init__()
-        self.encoder = Encoder(tiles, conditions, channels, latent)
-        self.decoder = Decoder(tiles, conditions, channels, latent)
-
-
-class FramedTileVAE(nn.Module):
-    """The encoder and decoder of the framed tile VAE (``framed.py``)."""
-
-    def __init__(self, tiles: int, channels: int, latent: int, level_latent: int) -> None:
-        super().__init__()
-        self.encoder = FramedEncoder(tiles, channels, latent, level_latent)
-        self.decoder = FramedDecoder(tiles, channels, latent, level_latent)
-
-
 def latent_shape(height: int, width: int) -> tuple[int, int]:
     """The latent grid of a height x width level: ceil(H/4) x ceil(W/4) cells."""
     return -(-height // SCALE), -(-width // SCALE)
@@ -242,8 +156,7 @@ class VAELevel(LearnedLevel):
 
     @property
     def framed(self) -> bool:
-        """Whether the model reads the level edge (``FramedVAEConfig.frame`` > 0); level/conditional,
-        whose config has no frame, never does."""
+        """Whether the model reads the level edge (``FramedVAEConfig.frame`` > 0)."""
         return getattr(self.config, "frame", 0) > 0
 
     def conditions(self) -> int:
@@ -253,7 +166,8 @@ class VAELevel(LearnedLevel):
     def build(self) -> nn.Module:
         c = self.config
         if self.framed:
-            return FramedTileVAE(c.tiles, c.channels, c.latent, c.level_latent)  # type: ignore[attr-defined]
+            return FramedTileVAE(c.tiles, c.channels, c.latent, c.level_latent,  # type: ignore[attr-defined]
+                                 self.conditions())
         return TileVAE(c.tiles, self.conditions(), c.channels, c.latent)
 
     # ---- sampling ---------------------------------------------------------------------
@@ -274,10 +188,13 @@ class VAELevel(LearnedLevel):
         logits = self.module.decoder(z, condition)[:, :, :height, :width]  # crop (B, T, H, W)
         return self.mask_logits(logits, dim=1)
 
-    def framed_logits(self, z: torch.Tensor, g: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-        """Masked tile logits (B, T, H', W') of codes z (B, Cz, H'/4, W'/4) and g (B, G) on
-        framed grids ``ids`` (B, H', W') (BORDER = ``tiles`` outside the level)."""
-        return self.mask_logits(self.module.decoder(z, g, edge_maps(ids, self.config.tiles)), dim=1)
+    def framed_logits(self, z: torch.Tensor, g: torch.Tensor, ids: torch.Tensor,
+                      condition: torch.Tensor | None = None) -> torch.Tensor:
+        """Masked tile logits (B, T, H', W') of codes z (B, Cz, H'/4, W'/4), g (B, G) and the
+        condition (B, K) (None: unconditional) on framed grids ``ids`` (B, H', W') (BORDER =
+        ``tiles`` outside the level)."""
+        level = g if condition is None else torch.cat([g, condition.to(g.dtype)], dim=1)  # (B, G + K)
+        return self.mask_logits(self.module.decoder(z, level, edge_maps(ids, self.config.tiles)), dim=1)
 
     def noise_condition(self, noise: dict[str, torch.Tensor]) -> torch.Tensor | None:
         """The condition (1, K) one level's noise asks for; None for the unconditional VAE."""
@@ -285,7 +202,9 @@ class VAELevel(LearnedLevel):
 
     def decode(self, noise: dict[str, torch.Tensor], height: int, width: int) -> torch.Tensor:
         if self.framed:
-            logits = level_logits_on_canvas(lambda ids: self.framed_logits(noise["z"][None], noise["g"][None], ids),
+            condition = self.noise_condition(noise)
+            logits = level_logits_on_canvas(lambda ids: self.framed_logits(noise["z"][None], noise["g"][None], ids,
+                                                                           condition),
                                             height, width, self.config.frame,  # type: ignore[attr-defined]
                                             self.config.tiles)  # (T, H, W)
             return pick_tiles(logits, noise["u"], self.config.temperature)
@@ -325,13 +244,14 @@ class VAELevel(LearnedLevel):
     def _framed_terms(self, x: torch.Tensor, generator: torch.Generator, samples: int
                       ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         t, b = self.config.tiles, x.shape[0]
+        condition = self.window_conditions(x)  # (B, K) or None
         mu, log_sd, g_mu, g_log_sd = self.module.encoder(one_hot_framed(x, t))
         eps = torch.randn((samples,) + tuple(mu.shape), generator=generator)  # (S, B, Cz, h, w)
         eps_g = torch.randn((samples,) + tuple(g_mu.shape), generator=generator)  # (S, B, G)
         z = (mu + log_sd.exp() * eps).flatten(0, 1)  # (S*B, Cz, h, w)
         g = (g_mu + g_log_sd.exp() * eps_g).flatten(0, 1)  # (S*B, G)
         ids = x.repeat(samples, 1, 1)  # (S*B, k, k)
-        logits = self.framed_logits(z, g, ids)  # (S*B, T, k, k)
+        logits = self.framed_logits(z, g, ids, None if condition is None else condition.repeat(samples, 1))
         nll = F.cross_entropy(logits, ids.masked_fill(ids == t, -1), reduction="none", ignore_index=-1)
         return nll.sum(dim=(1, 2)).reshape(samples, b), gaussian_kl(mu, log_sd), gaussian_kl(g_mu, g_log_sd)
 
