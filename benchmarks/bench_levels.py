@@ -7,9 +7,10 @@ corpus whose tileset it was trained on and measured with
 ``procgen.evaluate.level_models.evaluate_level_model`` on seeds 0..levels-1. Targets:
 raw playability >= 90% (repaired 100%), tile-pattern KL to the held-out levels <= 0.5 x the
 independent-tiles baseline, training layouts copied no more often than the held-out levels
-copy them (issue 6 asked for no copy at all; see ``LevelModelResult.copies_no_more_than_real``
-for why one-tile windows and the real levels' own rate count), a 64x64 level in
-<= 100 ms, training <= 15 minutes (from each folder's ``training/training.json``).
+copy them (the target once asked for no copy at all; see
+``LevelModelResult.copies_no_more_than_real`` for why one-tile windows and the real levels'
+own rate count), a 64x64 level in <= 100 ms, training <= 15 minutes (from each folder's
+``training/training.json``).
 Sampling time is also given as a ratio to a same-run reference: ``level/overworld`` at 64x64.
 """
 
