@@ -14,7 +14,8 @@ import procgen
 from procgen.content import TileMap
 from procgen.datasets.levels import LevelCorpus, load_corpus
 from procgen.errors import CheckpointError, ParameterError
-from procgen.evaluate.level_models import LevelModelResult, _copy_share, evaluate_level_model
+from procgen.evaluate.level_models import (LevelModelResult, _copy_share, _training_windows,
+                                           evaluate_level_model)
 from procgen.generators.folder import _read_document, _read_weights
 from procgen.generators.learned.levels.base import LearnedLevel
 from procgen.generators.learned.levels.data import family, split_corpus, split_names, terrain, windows
@@ -179,8 +180,9 @@ def test_copies_tell_one_tile_blocks_from_copied_layouts() -> None:
     train[0][4:, 4:] = np.arange(16).reshape(4, 4)  # a 4x4 layout in one corner, rock elsewhere
     rock, layout, fresh = np.zeros((4, 4)), train[0][4:, 4:], np.full((4, 4), 20)
     generated = [np.block([[rock, layout], [fresh, fresh]])]  # 4 windows: rock, the layout, 2 new
-    assert _copy_share(generated, train, 4) == (0.5, 0.25)
-    assert _copy_share([np.block([[fresh, layout]])], train, 4) == (0.5, 0.0)
+    seen = _training_windows(train, 4)
+    assert _copy_share(generated, seen, 4) == (0.5, 0.25)
+    assert _copy_share([np.block([[fresh, layout]])], seen, 4) == (0.5, 0.0)
 
 
 @pytest.mark.parametrize(("copies", "uniform", "held", "held_uniform", "met"), [

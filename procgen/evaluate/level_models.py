@@ -4,8 +4,8 @@ One function, :func:`evaluate_level_model`, gives every figure the issue's targe
 raw and repaired playability, tile-pattern KL to the held-out levels beside the
 independent-tiles baseline, diversity, novelty (exact copies of a training window, those with a
 layout in them beside the held-out levels' own share, and the nearest distance), and the
-expressive range. ``procgen train`` writes them into the model
-card and ``benchmarks/bench_levels.py`` tabulates them per model and corpus.
+expressive range. ``procgen train`` writes them into the model card and
+``benchmarks/bench_levels.py`` tabulates them per model and corpus.
 """
 
 from __future__ import annotations
@@ -64,7 +64,6 @@ class LevelModelResult:
                 "corpus_layout_copies": self.corpus_layout_copies, "nearest": self.nearest,
                 "window": self.window, "corpus_raw_playability": self.corpus_raw_playability}
 
-
     @property
     def layout_copies(self) -> float:
         """Share of generated windows that copy a training window with two or more tiles in it."""
@@ -89,12 +88,17 @@ class LevelModelResult:
                 f"held-out {self.corpus_copies:.1%}, layout {self.corpus_layout_copies:.1%})")
 
 
-def _copy_share(grids: list[np.ndarray], train: list[np.ndarray], k: int) -> tuple[float, float]:
-    """Share of the non-overlapping k x k windows of ``grids`` equal to any k x k training window,
-    and the share that are such copies of one tile throughout. A model faithful to a corpus with
-    a solid-rock level draws solid rock too; a uniform copy shows that, a mixed one memorisation."""
-    seen = {w.tobytes() for t in train if min(t.shape) >= k
+def _training_windows(train: list[np.ndarray], k: int) -> set[bytes]:
+    """Every k x k window of the training levels (any position), as bytes of int32 ids."""
+    return {w.tobytes() for t in train if min(t.shape) >= k
             for w in sliding_window_view(t.astype(np.int32), (k, k)).reshape(-1, k, k)}
+
+
+def _copy_share(grids: list[np.ndarray], seen: set[bytes], k: int) -> tuple[float, float]:
+    """Share of the non-overlapping k x k windows of ``grids`` equal to a training window in
+    ``seen`` (:func:`_training_windows`), and the share that are such copies of one tile
+    throughout. A model faithful to a corpus with a solid-rock level draws solid rock too; a
+    uniform copy shows that, a mixed one memorisation."""
     cut = [g[r:r + k, c:c + k].astype(np.int32) for g in grids
            for r in range(0, g.shape[0] - k + 1, k) for c in range(0, g.shape[1] - k + 1, k)]
     if not cut:
@@ -152,8 +156,9 @@ def _measured(generator: Generator[Any], corpus: LevelCorpus, parts: dict[str, l
     shape = raw[0].shape
     baseline = independent_tiles(train, shape, np.random.default_rng(seed), count)
     k = min(window, *shape)
-    copies, uniform_copies = _copy_share(generated, train, k)
-    corpus_copies, corpus_uniform_copies = _copy_share(held, train, k)
+    seen = _training_windows(train, k)  # built once: the generated and the held-out levels both look it up
+    copies, uniform_copies = _copy_share(generated, seen, k)
+    corpus_copies, corpus_uniform_copies = _copy_share(held, seen, k)
     held_levels = [place_endpoints(t, corpus.tileset, corpus.legend, corpus.view) for t in held]
     return LevelModelResult(
         generator=generator.name, levels=count, shape=shape,
